@@ -1,0 +1,305 @@
+package localup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Options configure kurator-up.
+type Options struct {
+	Layout Layout
+	// ScenarioPath is the scenario file `up` starts from.
+	ScenarioPath string
+	// Self is the kurator-up binary (for the exporter process).
+	Self string
+	// Out receives progress lines.
+	Out io.Writer
+}
+
+// requiredTools are the binaries `up` runs from the bin directory.
+var requiredTools = []string{
+	"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok",
+	"karmada-aggregated-apiserver", "karmada-webhook", "karmada-controller-manager", "karmada-scheduler",
+	"vc-controller-manager", "vc-scheduler", "prometheus", "thanos",
+}
+
+// requiredAssets are the manifests staged from the pinned modules.
+var requiredAssets = []string{"karmada-crds", "karmada-webhook-configuration.yaml", "volcano-crds", "volcano-jobflow-crds", "volcano-job-crd"}
+
+type progress struct {
+	out   io.Writer
+	total int
+	n     int
+	start time.Time
+}
+
+func (p *progress) step(ctx context.Context, what string, fn func(context.Context) error) error {
+	p.n++
+	fmt.Fprintf(p.out, "kurator-up: [%2d/%d] %s ...\n", p.n, p.total, what)
+	t := time.Now()
+	if err := fn(ctx); err != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			err = cause
+		}
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	fmt.Fprintf(p.out, "kurator-up: [%2d/%d] %s: done in %.1fs\n", p.n, p.total, what, time.Since(t).Seconds())
+	return nil
+}
+
+// Prepare loads the scenario and the PKI of an environment without starting anything.
+func Prepare(opts Options, scenarioPath string) (*Env, error) {
+	s, err := LoadScenario(scenarioPath)
+	if err != nil {
+		return nil, err
+	}
+	sup, err := NewSupervisor(opts.Layout.StateFile(), opts.Layout.Logs())
+	if err != nil {
+		return nil, err
+	}
+	pki, err := EnsurePKI(opts.Layout.PKI(), s.MemberNames())
+	if err != nil {
+		return nil, fmt.Errorf("generating certificates: %w", err)
+	}
+	return &Env{Layout: opts.Layout, Scenario: s, Ports: PlanPorts(s), PKI: pki, Sup: sup, Self: opts.Self}, nil
+}
+
+// Attach returns the running environment described by the active scenario copy.
+func Attach(opts Options) (*Env, error) {
+	if _, err := os.Stat(opts.Layout.ActiveScenario()); err != nil {
+		return nil, fmt.Errorf("no environment under %s: run `kurator-up up` (or `make local-up`) first", opts.Layout.Output)
+	}
+	return Prepare(opts, opts.Layout.ActiveScenario())
+}
+
+// Up brings the environment up, starting whatever is not already running. On failure or
+// interruption it stops what it started and returns the reason.
+func Up(ctx context.Context, opts Options) (err error) {
+	if err := checkPrerequisites(opts.Layout); err != nil {
+		return err
+	}
+	for _, dir := range []string{opts.Layout.Root(), opts.Layout.Logs(), opts.Layout.Data(), filepath.Dir(opts.Layout.MemberKubeconfig("x"))} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", dir, err)
+		}
+	}
+	env, err := Prepare(opts, opts.ScenarioPath)
+	if err != nil {
+		return err
+	}
+	if running := env.Sup.Scenario(); running != "" && running != env.Scenario.Name && len(env.Sup.Records()) > 0 {
+		return fmt.Errorf("an environment of scenario %q is running under %s: run `kurator-up down` before starting scenario %q", running, opts.Layout.Output, env.Scenario.Name)
+	}
+	if err := copyFile(opts.ScenarioPath, opts.Layout.ActiveScenario()); err != nil {
+		return err
+	}
+	if err := env.Sup.SetScenario(env.Scenario.Name); err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stopWatch := env.watchExits(ctx, cancel)
+	defer stopWatch()
+	defer func() {
+		if err != nil {
+			fmt.Fprintf(opts.Out, "kurator-up: stopping what this run started (logs stay in %s)\n", opts.Layout.Logs())
+			if serr := env.Sup.StopStartedNow(); serr != nil {
+				fmt.Fprintf(opts.Out, "kurator-up: %v\n", serr)
+			}
+		}
+	}()
+
+	start := time.Now()
+	p := &progress{out: opts.Out, total: 9, start: start}
+	steps := []struct {
+		what string
+		fn   func(context.Context) error
+	}{
+		{"writing certificates, kubeconfigs and configuration", env.writeFiles},
+		{"starting etcd", func(ctx context.Context) error { return env.run(ctx, env.etcd()) }},
+		{"starting the Karmada apiserver and " + fmt.Sprint(len(env.Scenario.Members)) + " member apiservers", env.startAPIServers},
+		{"installing Karmada CRDs, member nodes and Volcano CRDs", env.prepareAll},
+		{"starting Karmada's aggregated apiserver and webhook, member controllers, Volcano and telemetry", env.startSecondWave},
+		{"registering Karmada's aggregated API and webhooks", env.registerKarmada},
+		{"starting karmada-controller-manager and karmada-scheduler", env.startKarmadaControllers},
+		{"joining members in Push mode and waiting until they are Ready", env.joinAndWait},
+		{"waiting for Thanos Query to serve every member's metrics", env.waitTelemetry},
+	}
+	for _, s := range steps {
+		if err := p.step(ctx, s.what, s.fn); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(opts.Out, "kurator-up: environment %q is up in %.1fs\n", env.Scenario.Name, time.Since(start).Seconds())
+	env.printUsage(opts.Out)
+	return nil
+}
+
+func checkPrerequisites(l Layout) error {
+	var missing []string
+	for _, t := range requiredTools {
+		if _, err := os.Stat(l.Tool(t)); err != nil {
+			missing = append(missing, t)
+		}
+	}
+	for _, a := range requiredAssets {
+		if _, err := os.Stat(filepath.Join(l.Assets(), a)); err != nil {
+			missing = append(missing, filepath.Join("assets", a))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing from %s: %v: run `make tools` (or `make local-up`, which builds them) first", l.Output, missing)
+	}
+	return nil
+}
+
+// watchExits cancels ctx, naming the process, when a process this run started exits.
+func (e *Env) watchExits(ctx context.Context, cancel context.CancelCauseFunc) func() {
+	stop := make(chan struct{})
+	go func() {
+		seen := map[string]bool{}
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			for _, r := range e.Sup.Records() {
+				ch := e.Sup.Exited(r.Name)
+				if ch == nil || seen[r.Name] {
+					continue
+				}
+				select {
+				case <-ch:
+					seen[r.Name] = true
+					cancel(fmt.Errorf("%s exited; last lines of %s:\n%s", r.Name, r.Log, Tail(r.Log, 25)))
+				default:
+				}
+			}
+		}
+	}()
+	return func() { close(stop) }
+}
+
+// run starts a process (unless it runs already) and waits until it is ready.
+func (e *Env) run(ctx context.Context, p *Process) error {
+	if _, err := e.Sup.Start(p); err != nil {
+		return err
+	}
+	return e.Sup.WaitReady(ctx, p)
+}
+
+// runAll starts processes and waits for all of them in parallel.
+func (e *Env) runAll(ctx context.Context, ps []*Process) error {
+	for _, p := range ps {
+		if _, err := e.Sup.Start(p); err != nil {
+			return err
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, p := range ps {
+		g.Go(func() error { return e.Sup.WaitReady(gctx, p) })
+	}
+	return g.Wait()
+}
+
+func (e *Env) writeFiles(context.Context) error {
+	if err := WriteKubeconfig(e.Layout.KarmadaKubeconfig(), "karmada-apiserver", e.Ports.KarmadaAPIServer, e.PKI); err != nil {
+		return err
+	}
+	for _, m := range e.Scenario.Members {
+		if err := WriteKubeconfig(e.Layout.MemberKubeconfig(m.Name), m.Name, e.Ports.Members[m.Name].APIServer, e.PKI); err != nil {
+			return err
+		}
+	}
+	return e.writeConfigs()
+}
+
+func (e *Env) startAPIServers(ctx context.Context) error {
+	ps := []*Process{e.karmadaAPIServer()}
+	for i := range e.Scenario.Members {
+		ps = append(ps, e.memberAPIServer(&e.Scenario.Members[i]))
+	}
+	return e.runAll(ctx, ps)
+}
+
+func (e *Env) prepareAll(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return e.prepareKarmada(gctx) })
+	for i := range e.Scenario.Members {
+		m := &e.Scenario.Members[i]
+		g.Go(func() error { return e.prepareMember(gctx, m) })
+	}
+	return g.Wait()
+}
+
+func (e *Env) startSecondWave(ctx context.Context) error {
+	ps := []*Process{e.karmadaAggregatedAPIServer(), e.karmadaWebhook(), e.exporter()}
+	for i := range e.Scenario.Members {
+		m := &e.Scenario.Members[i]
+		ps = append(ps, e.memberControlPlane(m)...)
+		ps = append(ps, e.prometheus(m)...)
+	}
+	ps = append(ps, e.thanosQuery())
+	if err := e.runAll(ctx, ps); err != nil {
+		return err
+	}
+	for i := range e.Scenario.Members {
+		if err := e.applyQueues(ctx, &e.Scenario.Members[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Env) startKarmadaControllers(ctx context.Context) error {
+	return e.runAll(ctx, []*Process{e.karmadaControllerManager(), e.karmadaScheduler()})
+}
+
+func (e *Env) joinAndWait(ctx context.Context) error {
+	if err := e.joinMembers(ctx); err != nil {
+		return err
+	}
+	c, err := NewClients(e.Layout.KarmadaKubeconfig())
+	if err != nil {
+		return err
+	}
+	return WaitClustersReady(ctx, c, e.Scenario.MemberNames(), 2*time.Minute)
+}
+
+func (e *Env) printUsage(out io.Writer) {
+	fmt.Fprintf(out, `
+  Karmada:       kubectl --kubeconfig %s get clusters
+  members:       kubectl --kubeconfig %s get nodes   (one kubeconfig per member)
+  Thanos Query:  %s   (PromQL: /api/v1/query?query=...)
+  logs:          %s/<component>.log
+  status/stop:   kurator-up status | kurator-up down   (make local-down)
+`, e.Layout.KarmadaKubeconfig(), e.Layout.MemberKubeconfig(e.Scenario.Members[0].Name), e.ThanosQueryURL(), e.Layout.Logs())
+}
+
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", src, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	tmp := dst + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	return os.Rename(tmp, dst)
+}
