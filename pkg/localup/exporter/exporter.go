@@ -240,7 +240,7 @@ func (e *Exporter) Sample(member string) []prometheus.Metric {
 func sigma(l localup.Latency) float64 {
 	const z99 = 2.3263478740408408 // the standard normal's 99th percentile
 	if l.P99Ms <= l.P50Ms {
-		return 1e-6
+		return 0
 	}
 	return math.Log(l.P99Ms/l.P50Ms) / z99
 }
@@ -251,7 +251,15 @@ func LatencyCDF(l localup.Latency, le float64) float64 {
 	if le <= 0 {
 		return 0
 	}
-	z := (math.Log(le) - math.Log(l.P50Ms)) / sigma(l)
+	s := sigma(l)
+	if s == 0 {
+		// Every request takes exactly the median.
+		if le >= l.P50Ms {
+			return 1
+		}
+		return 0
+	}
+	z := (math.Log(le) - math.Log(l.P50Ms)) / s
 	return 0.5 * math.Erfc(-z/math.Sqrt2)
 }
 
