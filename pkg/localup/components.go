@@ -157,6 +157,10 @@ func (e *Env) karmadaControllerManager() *Process {
 	}
 }
 
+func (e *Env) karmadaKubeControllerManager() *Process {
+	return e.kubeControllerManager("karmada-kube-controller-manager", "karmada", e.Layout.KarmadaKubeconfig(), e.Ports.KarmadaKubeControllerManager, karmadaControllers)
+}
+
 func (e *Env) karmadaScheduler() *Process {
 	return &Process{
 		Name:   "karmada-scheduler",
@@ -173,41 +177,65 @@ func (e *Env) karmadaScheduler() *Process {
 	}
 }
 
+// karmadaControllers are the kube-controller-manager loops the Karmada apiserver needs, as
+// Karmada deploys it: namespaces, garbage collection, tokens, role aggregation.
+var karmadaControllers = []string{
+	"namespace-controller", "garbage-collector-controller", "serviceaccount-token-controller",
+	"ttl-after-finished-controller", "clusterrole-aggregation-controller",
+}
+
+// kubeControllerManager runs kube-controller-manager against one apiserver ("karmada" or a member).
+func (e *Env) kubeControllerManager(name, cluster, kubeconfig string, port int, controllers []string) *Process {
+	serving := e.PKI.Serving[name]
+	return &Process{
+		Name:   name,
+		Binary: e.Layout.Tool("kube-controller-manager"),
+		Args: []string{
+			"--kubeconfig=" + kubeconfig,
+			"--authentication-kubeconfig=" + kubeconfig,
+			"--authorization-kubeconfig=" + kubeconfig,
+			"--leader-elect=false",
+			"--bind-address=127.0.0.1",
+			"--secure-port=" + strconv.Itoa(port),
+			"--tls-cert-file=" + serving.CertFile,
+			"--tls-private-key-file=" + serving.KeyFile,
+			"--service-account-private-key-file=" + e.PKI.ServiceAccount[cluster].KeyFile,
+			"--root-ca-file=" + e.PKI.CA.CertFile,
+			"--use-service-account-credentials=false",
+			"--controllers=" + strings.Join(controllers, ","),
+			"--concurrent-deployment-syncs=10",
+			"--concurrent-replicaset-syncs=10",
+			"--kube-api-qps=100",
+			"--kube-api-burst=200",
+			"--v=1",
+		},
+		Ports: []int{port},
+		Ready: httpProbe("https://"+Addr(port)+"/healthz", e.PKI.CA.CertFile),
+	}
+}
+
+// memberControllers are the kube-controller-manager loops a simulated member runs: workloads,
+// namespaces and service accounts; node-lifecycle lifts the not-ready taint new nodes get once
+// kwok reports them Ready. No cloud, IPAM or volume loops.
+var memberControllers = []string{
+	"deployment-controller", "replicaset-controller", "statefulset-controller", "daemonset-controller",
+	"job-controller", "cronjob-controller", "ttl-after-finished-controller", "disruption-controller",
+	"garbage-collector-controller", "namespace-controller", "resourcequota-controller",
+	"serviceaccount-controller", "serviceaccount-token-controller", "root-ca-certificate-publisher-controller",
+	"clusterrole-aggregation-controller", "endpoints-controller", "endpointslice-controller",
+	"pod-garbage-collector-controller", "node-lifecycle-controller",
+}
+
 // memberControlPlane returns the processes that turn a member's apiserver into a working
 // cluster: controllers, scheduler, fake kubelets and Volcano.
 func (e *Env) memberControlPlane(m *Member) []*Process {
 	kc := e.Layout.MemberKubeconfig(m.Name)
 	mp := e.Ports.Members[m.Name]
 	ca := e.PKI.CA.CertFile
-	sa := e.PKI.ServiceAccount[m.Name]
-	kcm := e.PKI.Serving[m.Name+"-controller-manager"]
 	ks := e.PKI.Serving[m.Name+"-scheduler"]
 	delegated := []string{"--authentication-kubeconfig=" + kc, "--authorization-kubeconfig=" + kc}
 	return []*Process{
-		{
-			Name:   m.Name + "-controller-manager",
-			Binary: e.Layout.Tool("kube-controller-manager"),
-			Args: append([]string{
-				"--kubeconfig=" + kc,
-				"--leader-elect=false",
-				"--bind-address=127.0.0.1",
-				"--secure-port=" + strconv.Itoa(mp.ControllerManager),
-				"--tls-cert-file=" + kcm.CertFile,
-				"--tls-private-key-file=" + kcm.KeyFile,
-				"--service-account-private-key-file=" + sa.KeyFile,
-				"--root-ca-file=" + ca,
-				"--use-service-account-credentials=false",
-				// No cloud, no real nodes: IPAM and the cloud loops have nothing to do.
-				"--controllers=*,-nodeipam,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller,-persistentvolume-binder-controller,-attach-detach-controller,-ephemeral-volume-controller,-persistentvolume-expander-controller,-pvc-protection-controller,-pv-protection-controller",
-				"--concurrent-deployment-syncs=10",
-				"--concurrent-replicaset-syncs=10",
-				"--kube-api-qps=100",
-				"--kube-api-burst=200",
-				"--v=1",
-			}, delegated...),
-			Ports: []int{mp.ControllerManager},
-			Ready: httpProbe("https://"+Addr(mp.ControllerManager)+"/healthz", ca),
-		},
+		e.kubeControllerManager(m.Name+"-controller-manager", m.Name, kc, mp.ControllerManager, memberControllers),
 		{
 			Name:   m.Name + "-scheduler",
 			Binary: e.Layout.Tool("kube-scheduler"),

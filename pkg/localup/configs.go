@@ -36,6 +36,8 @@ var prometheusConf = template.Must(template.New("prometheus").Parse(`global:
   scrape_interval: 5s
   scrape_timeout: 4s
   evaluation_interval: 5s
+  # Spelled out: the Thanos sidecar parses this configuration and knows only these protocols.
+  scrape_protocols: [OpenMetricsText1.0.0, OpenMetricsText0.0.1, PrometheusText0.0.4]
   external_labels:
     cluster: {{ .Cluster }}
 scrape_configs:

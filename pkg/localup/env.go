@@ -77,11 +77,12 @@ type PKI struct {
 // (an aggregated apiserver is verified against <service>.<namespace>.svc).
 func servingCerts(members []string) map[string][]string {
 	certs := map[string][]string{
-		"karmada-apiserver":            {"kubernetes", "kubernetes.default", "kubernetes.default.svc", "karmada-apiserver.karmada-system.svc"},
-		"karmada-aggregated-apiserver": {"karmada-aggregated-apiserver.karmada-system.svc"},
-		"karmada-webhook":              {"karmada-webhook.karmada-system.svc"},
-		"kurator-apiserver":            {"kurator-apiserver.karmada-system.svc"},
-		"kurator-webhook":              {"kurator-webhook.karmada-system.svc"},
+		"karmada-apiserver":               {"kubernetes", "kubernetes.default", "kubernetes.default.svc", "karmada-apiserver.karmada-system.svc"},
+		"karmada-aggregated-apiserver":    {"karmada-aggregated-apiserver.karmada-system.svc"},
+		"karmada-webhook":                 {"karmada-webhook.karmada-system.svc"},
+		"kurator-apiserver":               {"kurator-apiserver.karmada-system.svc"},
+		"kurator-webhook":                 {"kurator-webhook.karmada-system.svc"},
+		"karmada-kube-controller-manager": nil,
 	}
 	for _, m := range members {
 		certs[m+"-apiserver"] = []string{"kubernetes", "kubernetes.default", "kubernetes.default.svc"}

@@ -19,6 +19,8 @@ type Ports struct {
 	KarmadaControllerHealth    int
 	KarmadaSchedulerMetrics    int
 	KarmadaSchedulerHealth     int
+	// KarmadaKubeControllerManager serves the kube-controller-manager of the Karmada apiserver.
+	KarmadaKubeControllerManager int
 
 	ThanosQueryHTTP, ThanosQueryGRPC int
 	Exporter                         int
@@ -58,20 +60,21 @@ func PortRangeSize(members int) int {
 func PlanPorts(s *Scenario) Ports {
 	b := s.BasePort
 	p := Ports{
-		EtcdClient:                 b,
-		EtcdPeer:                   b + 1,
-		KarmadaAPIServer:           b + 10,
-		KarmadaAggregatedAPIServer: b + 11,
-		KarmadaWebhook:             b + 12,
-		KarmadaWebhookHealth:       b + 13,
-		KarmadaControllerMetrics:   b + 14,
-		KarmadaControllerHealth:    b + 15,
-		KarmadaSchedulerMetrics:    b + 16,
-		KarmadaSchedulerHealth:     b + 17,
-		ThanosQueryHTTP:            b + 30,
-		ThanosQueryGRPC:            b + 31,
-		Exporter:                   b + 32,
-		Members:                    map[string]MemberPorts{},
+		EtcdClient:                   b,
+		EtcdPeer:                     b + 1,
+		KarmadaAPIServer:             b + 10,
+		KarmadaAggregatedAPIServer:   b + 11,
+		KarmadaWebhook:               b + 12,
+		KarmadaWebhookHealth:         b + 13,
+		KarmadaControllerMetrics:     b + 14,
+		KarmadaControllerHealth:      b + 15,
+		KarmadaSchedulerMetrics:      b + 16,
+		KarmadaSchedulerHealth:       b + 17,
+		KarmadaKubeControllerManager: b + 18,
+		ThanosQueryHTTP:              b + 30,
+		ThanosQueryGRPC:              b + 31,
+		Exporter:                     b + 32,
+		Members:                      map[string]MemberPorts{},
 	}
 	for i, m := range s.Members {
 		mb := b + controlPlanePorts + i*memberPortBlock

@@ -129,7 +129,7 @@ func Up(ctx context.Context, opts Options) (err error) {
 		{"installing Karmada CRDs, member nodes and Volcano CRDs", env.prepareAll},
 		{"starting Karmada's aggregated apiserver and webhook, member controllers, Volcano and telemetry", env.startSecondWave},
 		{"registering Karmada's aggregated API and webhooks", env.registerKarmada},
-		{"starting karmada-controller-manager and karmada-scheduler", env.startKarmadaControllers},
+		{"starting the Karmada controllers (kube-controller-manager, karmada-controller-manager) and karmada-scheduler", env.startKarmadaControllers},
 		{"joining members in Push mode and waiting until they are Ready", env.joinAndWait},
 		{"waiting for Thanos Query to serve every member's metrics", env.waitTelemetry},
 	}
@@ -265,7 +265,7 @@ func (e *Env) startSecondWave(ctx context.Context) error {
 }
 
 func (e *Env) startKarmadaControllers(ctx context.Context) error {
-	return e.runAll(ctx, []*Process{e.karmadaControllerManager(), e.karmadaScheduler()})
+	return e.runAll(ctx, []*Process{e.karmadaKubeControllerManager(), e.karmadaControllerManager(), e.karmadaScheduler()})
 }
 
 func (e *Env) joinAndWait(ctx context.Context) error {
