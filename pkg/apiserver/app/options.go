@@ -1,0 +1,183 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	"k8s.io/apiserver/pkg/util/compatibility"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	cliflag "k8s.io/component-base/cli/flag"
+	logsapi "k8s.io/component-base/logs/api/v1"
+	netutils "k8s.io/utils/net"
+
+	"kurator.dev/kurator/pkg/apiserver"
+	"kurator.dev/kurator/pkg/apiserver/scheme"
+	generatedopenapi "kurator.dev/kurator/pkg/generated/openapi"
+	fleetstorage "kurator.dev/kurator/pkg/registry/fleet/fleet"
+)
+
+// DefaultEtcdPathPrefix is the etcd prefix under which kurator-apiserver stores its objects.
+// It is not /registry, where the Karmada apiserver keeps its own objects (and would keep a
+// CRD of the same group), so the two can share an etcd.
+const DefaultEtcdPathPrefix = "/kurator"
+
+// ServiceDNSName is the name the aggregator verifies kurator-apiserver's serving certificate
+// against when it is registered through the Service kurator-apiserver in karmada-system.
+const ServiceDNSName = "kurator-apiserver.karmada-system.svc"
+
+// Options are the command-line options of kurator-apiserver.
+type Options struct {
+	// RecommendedOptions are the options of the generic apiserver: etcd, serving, delegated
+	// authentication and authorization against the Karmada apiserver, and so on. Its
+	// CoreAPI options (--kubeconfig) point at the Karmada apiserver.
+	RecommendedOptions *genericoptions.RecommendedOptions
+	// APIEnablement selects the API versions served (--runtime-config).
+	APIEnablement *genericoptions.APIEnablementOptions
+	// Logs configures logging.
+	Logs *logsapi.LoggingConfiguration
+
+	// AlternateDNS are extra DNS names of the self-signed serving certificate made when no
+	// --tls-cert-file is given.
+	AlternateDNS []string
+
+	// Clusters, when not nil, replaces the informer of the Karmada apiserver's Clusters as
+	// the source of fleet status; --kubeconfig is then optional. For tests.
+	Clusters fleetstorage.ClusterLister
+}
+
+// NewOptions returns the default options.
+func NewOptions() *Options {
+	o := &Options{
+		RecommendedOptions: genericoptions.NewRecommendedOptions(
+			DefaultEtcdPathPrefix,
+			scheme.Codecs.LegacyCodec(scheme.StorageVersions...),
+		),
+		APIEnablement: genericoptions.NewAPIEnablementOptions(),
+		Logs:          logsapi.NewLoggingConfiguration(),
+		AlternateDNS:  []string{ServiceDNSName},
+	}
+	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = schema.GroupVersions(scheme.StorageVersions)
+
+	// The Karmada apiserver applies priority and fairness to every request before proxying it
+	// here; doing it again would need flowcontrol informers against the Karmada apiserver and
+	// stall requests while it is unreachable.
+	o.RecommendedOptions.Features.EnablePriorityAndFairness = false
+
+	// All admission plugins are off by default. Fleets are cluster-scoped, so
+	// NamespaceLifecycle has nothing to check, and validation is built into the storage.
+	// Webhooks and admission policies of the Karmada apiserver can be applied to kurator's
+	// API with --enable-admission-plugins.
+	admission := o.RecommendedOptions.Admission
+	admission.DefaultOffPlugins = sets.New(admission.RecommendedPluginOrder...)
+	return o
+}
+
+// AddFlags adds the flags of the options, by section, to fss.
+func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
+	ro := o.RecommendedOptions
+	ro.Etcd.AddFlags(fss.FlagSet("etcd"))
+	ro.SecureServing.AddFlags(fss.FlagSet("secure serving"))
+	ro.Authentication.AddFlags(fss.FlagSet("authentication"))
+	ro.Authorization.AddFlags(fss.FlagSet("authorization"))
+	ro.Audit.AddFlags(fss.FlagSet("auditing"))
+	ro.Features.AddFlags(fss.FlagSet("features"))
+	ro.Admission.AddFlags(fss.FlagSet("admission"))
+	ro.EgressSelector.AddFlags(fss.FlagSet("egress selector"))
+	ro.Traces.AddFlags(fss.FlagSet("traces"))
+	o.APIEnablement.AddFlags(fss.FlagSet("API enablement"))
+	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
+	logsapi.AddFlags(o.Logs, fss.FlagSet("logs"))
+
+	karmada := fss.FlagSet("karmada")
+	ro.CoreAPI.AddFlags(karmada)
+	if f := karmada.Lookup("kubeconfig"); f != nil {
+		f.Usage = "Kubeconfig of the Karmada apiserver, where kurator-apiserver watches Karmada's Clusters " +
+			"to compute fleet status. It is also the default of --authentication-kubeconfig and --authorization-kubeconfig. Required."
+	}
+	fss.FlagSet("secure serving").StringSliceVar(&o.AlternateDNS, "self-signed-cert-dns-names", o.AlternateDNS,
+		"DNS names, besides localhost, of the self-signed serving certificate made when --tls-cert-file is not given.")
+}
+
+// Complete fills in the options derived from others: the kubeconfigs of delegated
+// authentication and authorization default to --kubeconfig.
+func (o *Options) Complete() error {
+	ro := o.RecommendedOptions
+	if ro.CoreAPI != nil && ro.CoreAPI.CoreAPIKubeconfigPath != "" {
+		if ro.Authentication != nil && ro.Authentication.RemoteKubeConfigFile == "" {
+			ro.Authentication.RemoteKubeConfigFile = ro.CoreAPI.CoreAPIKubeconfigPath
+		}
+		if ro.Authorization != nil && ro.Authorization.RemoteKubeConfigFile == "" {
+			ro.Authorization.RemoteKubeConfigFile = ro.CoreAPI.CoreAPIKubeconfigPath
+		}
+	}
+	return nil
+}
+
+// Validate checks the options.
+func (o *Options) Validate() error {
+	errs := o.RecommendedOptions.Validate()
+	errs = append(errs, o.APIEnablement.Validate(scheme.Scheme)...)
+	if o.Clusters == nil && (o.RecommendedOptions.CoreAPI == nil || o.RecommendedOptions.CoreAPI.CoreAPIKubeconfigPath == "") {
+		errs = append(errs, errors.New("--kubeconfig is required: kurator-apiserver computes fleet status from the Clusters of the Karmada apiserver it points at"))
+	}
+	return utilerrors.NewAggregate(errs)
+}
+
+// Config returns the server configuration the options describe.
+func (o *Options) Config() (*apiserver.Config, error) {
+	if err := o.RecommendedOptions.SecureServing.MaybeDefaultWithSelfSignedCerts(
+		"localhost", o.AlternateDNS, []net.IP{netutils.ParseIPSloppy("127.0.0.1")}); err != nil {
+		return nil, fmt.Errorf("creating a self-signed serving certificate: %w", err)
+	}
+
+	serverConfig := genericapiserver.NewRecommendedConfig(scheme.Codecs)
+	serverConfig.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
+	serverConfig.FeatureGate = utilfeature.DefaultFeatureGate
+
+	namer := openapi.NewDefinitionNamer(scheme.Scheme)
+	serverConfig.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIConfig.Info.Title = "Kurator"
+	serverConfig.OpenAPIConfig.Info.Version = "0.1"
+	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIV3Config.Info.Title = "Kurator"
+	serverConfig.OpenAPIV3Config.Info.Version = "0.1"
+
+	if err := o.RecommendedOptions.ApplyTo(serverConfig); err != nil {
+		return nil, fmt.Errorf("applying the generic apiserver options: %w", err)
+	}
+	if err := o.APIEnablement.ApplyTo(&serverConfig.Config, apiserver.DefaultAPIResourceConfigSource(), scheme.Scheme); err != nil {
+		return nil, fmt.Errorf("applying --runtime-config: %w", err)
+	}
+
+	extra := apiserver.ExtraConfig{Clusters: o.Clusters}
+	if extra.Clusters == nil {
+		informer, err := apiserver.NewClusterInformer(serverConfig.ClientConfig)
+		if err != nil {
+			return nil, fmt.Errorf("creating the informer of Karmada Clusters: %w", err)
+		}
+		extra.Clusters = informer
+		extra.ClusterInformerStarter = informer.Start
+	}
+	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
+}
+
+// Run runs the server until ctx is done.
+func (o *Options) Run(ctx context.Context) error {
+	config, err := o.Config()
+	if err != nil {
+		return err
+	}
+	server, err := config.Complete().New()
+	if err != nil {
+		return err
+	}
+	return server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
+}
