@@ -1,3 +1,4 @@
+//nolint:revive // The types keep their Kind prefix (fleet.FleetSpec), as in every Kubernetes API group, so that they pair with the versioned types for conversion-gen.
 package fleet
 
 import (

@@ -131,7 +131,7 @@ func startServer(t *testing.T, clusters *fakeClusters, customize func(o *app.Opt
 	loopback := server.GenericAPIServer.LoopbackClientConfig
 	restConfig := &rest.Config{
 		Host:            loopback.Host,
-		TLSClientConfig: rest.TLSClientConfig{CAData: loopback.TLSClientConfig.CAData, ServerName: loopback.TLSClientConfig.ServerName},
+		TLSClientConfig: rest.TLSClientConfig{CAData: loopback.CAData, ServerName: loopback.ServerName},
 		BearerToken:     testToken,
 		QPS:             -1,
 	}

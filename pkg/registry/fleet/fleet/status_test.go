@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -244,5 +245,25 @@ func TestUnavailableStatus(t *testing.T) {
 	}
 	if got.MatchedClusters != 0 || got.Members != nil {
 		t.Errorf("UnavailableStatus() reports members: %+v", got)
+	}
+}
+
+// BenchmarkComputeStatus computes the status of a fleet that selects half of 1000 clusters.
+func BenchmarkComputeStatus(b *testing.B) {
+	clusters := make([]*clusterv1alpha1.Cluster, 1000)
+	for i := range clusters {
+		env := "dev"
+		if i%2 == 0 {
+			env = "prod"
+		}
+		clusters[i] = cluster(fmt.Sprintf("member%04d", i), labeled("env", env), ready(t1), resources("64", "20", "256Gi", "80Gi"))
+	}
+	spec := &fleet.FleetSpec{
+		Clusters:        []string{"member0001", "member0003", "absent"},
+		ClusterSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ComputeStatus(spec, clusters)
 	}
 }

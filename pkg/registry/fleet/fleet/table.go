@@ -14,8 +14,11 @@ import (
 	"kurator.dev/kurator/pkg/apis/fleet"
 )
 
-// none is what a table cell shows for an unset value, as kubectl does.
-const none = "<none>"
+// none and unknown are what table cells show for an unset and an unknown value, as kubectl does.
+const (
+	none    = "<none>"
+	unknown = "<unknown>"
+)
 
 // tableColumns are the columns of `kubectl get fleets`; those with Priority 1 appear with -o wide.
 var tableColumns = []metav1.TableColumnDefinition{
@@ -73,15 +76,22 @@ func (c tableConvertor) row(f *fleet.Fleet) metav1.TableRow {
 	if f.Spec.Telemetry != nil && f.Spec.Telemetry.ThanosQueryURL != "" {
 		telemetry = f.Spec.Telemetry.ThanosQueryURL
 	}
+	ready := fmt.Sprintf("%d/%d", s.ReadyClusters, s.MatchedClusters)
+	cpu := usage(s.Allocated, s.Allocatable, corev1.ResourceCPU)
+	memory := usage(s.Allocated, s.Allocatable, corev1.ResourceMemory)
+	if cond := meta.FindStatusCondition(s.Conditions, fleet.FleetConditionReady); cond != nil && cond.Reason == fleet.ReasonClusterInformationUnavailable {
+		// Zero members would be a lie: membership is unknown.
+		ready, cpu, memory = unknown, unknown, unknown
+	}
 	return metav1.TableRow{
 		Object: runtime.RawExtension{Object: f},
 		Cells: []interface{}{
 			f.Name,
-			fmt.Sprintf("%d/%d", s.ReadyClusters, s.MatchedClusters),
+			ready,
 			int64(len(s.MissingClusters)),
-			usage(s.Allocated, s.Allocatable, corev1.ResourceCPU),
+			cpu,
 			age(f.CreationTimestamp, c.now()),
-			usage(s.Allocated, s.Allocatable, corev1.ResourceMemory),
+			memory,
 			selector,
 			telemetry,
 		},
@@ -104,7 +114,7 @@ func quantity(list corev1.ResourceList, name corev1.ResourceName) string {
 // age formats the time since t the way kubectl does, or <unknown> for an unset time.
 func age(t metav1.Time, now time.Time) string {
 	if t.IsZero() {
-		return "<unknown>"
+		return unknown
 	}
 	return duration.HumanDuration(now.Sub(t.Time))
 }
