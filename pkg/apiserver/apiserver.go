@@ -1,6 +1,3 @@
-// Package apiserver assembles kurator-apiserver: the generic apiserver configuration and the
-// installation of every API group (fleet.kurator.dev, and the groups to come) through their
-// registry.RESTStorageProvider.
 package apiserver
 
 import (
