@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// apiserverMemLimit is the Go soft memory limit of each kube-apiserver: it makes the garbage
+// collector work harder before the heap doubles, which keeps four apiservers affordable.
+const apiserverMemLimit = "200MiB"
+
 // KarmadaFeatureGates are the Karmada feature gates every Karmada component runs with.
 const KarmadaFeatureGates = "MultiplePodTemplatesScheduling=true,PriorityBasedScheduling=true,Failover=true"
 
@@ -76,6 +80,7 @@ func (e *Env) kubeAPIServer(cluster string, port int, etcdPrefix, kubeconfig str
 	return &Process{
 		Name:   name,
 		Binary: e.Layout.Tool("kube-apiserver"),
+		Env:    []string{"GOMEMLIMIT=" + apiserverMemLimit},
 		Args:   append(args, extra...),
 		Ports:  []int{port},
 		Ready:  apiserverProbe(kubeconfig),

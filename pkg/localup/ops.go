@@ -88,23 +88,24 @@ func Status(ctx context.Context, opts Options) error {
 		return nil
 	}
 	w := tabwriter.NewWriter(opts.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "PROCESS\tPID\tSTATE\tRSS\tPORTS")
-	var total int64
+	fmt.Fprintln(w, "PROCESS\tPID\tSTATE\tRSS\tPSS\tPORTS")
+	var total, totalPSS int64
 	down := 0
 	for _, r := range recs {
-		state, rss := "running", "-"
+		state, rss, pss := "running", "-", "-"
 		if Alive(r) {
-			if b, err := ProcessRSS(r.PID); err == nil {
-				total += b
-				rss = fmt.Sprintf("%dMi", b>>20)
+			if r, p, err := ProcessMemory(r.PID); err == nil {
+				total += r
+				totalPSS += p
+				rss, pss = fmt.Sprintf("%dMi", r>>20), fmt.Sprintf("%dMi", p>>20)
 			}
 		} else {
 			state = "exited"
 			down++
 		}
-		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", r.Name, r.PID, state, rss, strings.Trim(fmt.Sprint(r.Ports), "[]"))
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", r.Name, r.PID, state, rss, pss, strings.Trim(fmt.Sprint(r.Ports), "[]"))
 	}
-	fmt.Fprintf(w, "TOTAL\t\t%d/%d running\t%dMi\t\n", len(recs)-down, len(recs), total>>20)
+	fmt.Fprintf(w, "TOTAL\t\t%d/%d running\t%dMi\t%dMi\t\n", len(recs)-down, len(recs), total>>20, totalPSS>>20)
 	if err := w.Flush(); err != nil {
 		return err
 	}

@@ -375,22 +375,33 @@ func parseStat(stat []byte) (byte, uint64, error) {
 	return fields[0][0], start, nil
 }
 
-// ProcessRSS returns the resident set size of a process in bytes.
-func ProcessRSS(pid int) (int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+// ProcessMemory returns the resident set size of a process and its proportional share (PSS,
+// which splits pages shared between processes, such as three instances of one binary), in bytes.
+func ProcessMemory(pid int) (rss, pss int64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				kb, err := strconv.ParseInt(f[1], 10, 64)
-				return kb * 1024, err
-			}
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, perr := strconv.ParseInt(f[1], 10, 64)
+		if perr != nil {
+			continue
+		}
+		switch f[0] {
+		case "Rss:":
+			rss = kb * 1024
+		case "Pss:":
+			pss = kb * 1024
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
+	if rss == 0 {
+		return 0, 0, fmt.Errorf("no Rss in smaps_rollup of pid %d", pid)
+	}
+	return rss, pss, nil
 }
 
 // Tail returns the last n lines of a file (or a note that it cannot be read).

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -47,7 +48,11 @@ The binaries come from the pinned modules under hack/tools (` + "`make tools`" +
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
-			opts.Layout = localup.Layout{Output: output}
+			abs, err := filepath.Abs(output)
+			if err != nil {
+				return fmt.Errorf("resolving --output %s: %w", output, err)
+			}
+			opts.Layout = localup.Layout{Output: abs}
 			self, err := os.Executable()
 			if err != nil {
 				return fmt.Errorf("locating the kurator-up binary: %w", err)
