@@ -95,8 +95,8 @@ func validateMembership(spec *fleet.FleetSpec, fldPath *field.Path) field.ErrorL
 			selErrs := metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, selPath)
 			if _, err := metav1.LabelSelectorAsSelector(sel); err != nil && len(selErrs) == 0 {
 				// Should ValidateLabelSelector ever accept a selector the parser refuses, report
-				// it here rather than fail every read of the fleet.
-				selErrs = append(selErrs, field.Invalid(selPath, sel.String(), err.Error()))
+				// it: status computation would treat it as selecting no cluster.
+				selErrs = append(selErrs, field.Invalid(selPath, metav1.FormatLabelSelector(sel), err.Error()))
 			}
 			allErrs = append(allErrs, selErrs...)
 		}

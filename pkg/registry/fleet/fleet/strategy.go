@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"kurator.dev/kurator/pkg/apis/fleet"
+	fleetv1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
 	"kurator.dev/kurator/pkg/apis/fleet/validation"
 )
 
@@ -41,7 +42,7 @@ func (fleetStrategy) NamespaceScoped() bool { return false }
 // GetResetFields returns the fields a write to the main resource cannot set: the status.
 func (fleetStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
 	return map[fieldpath.APIVersion]*fieldpath.Set{
-		"fleet.kurator.dev/v1alpha1": fieldpath.NewSet(fieldpath.MakePathOrDie("status")),
+		fieldpath.APIVersion(fleetv1alpha1.SchemeGroupVersion.String()): fieldpath.NewSet(fieldpath.MakePathOrDie("status")),
 	}
 }
 
@@ -108,7 +109,7 @@ func newStatusStrategy(typer runtime.ObjectTyper) fleetStatusStrategy {
 // and the status too, because it is computed rather than stored.
 func (fleetStatusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
 	return map[fieldpath.APIVersion]*fieldpath.Set{
-		"fleet.kurator.dev/v1alpha1": fieldpath.NewSet(
+		fieldpath.APIVersion(fleetv1alpha1.SchemeGroupVersion.String()): fieldpath.NewSet(
 			fieldpath.MakePathOrDie("spec"),
 			fieldpath.MakePathOrDie("status"),
 		),
