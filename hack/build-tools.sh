@@ -37,9 +37,24 @@ if [ ${#modules[@]} -eq 0 ]; then
   mapfile -t modules < <(echo "${TOOLS}" | awk '{print $1}' | uniq)
 fi
 
+# Version stamps the binaries report (kubectl version, Cluster .status.kubernetesVersion).
+pin_of() { awk -v m="$2" '($1 == m) {print $2; exit} ($1 == "require" && $2 == m) {print $3; exit}' "${ROOT}/hack/tools/$1/go.mod"; }
+ldflags_of() {
+  local v
+  case "$1" in
+    kubernetes)
+      v=$(pin_of kubernetes k8s.io/kubernetes)
+      local minor=${v#v1.}; minor=${minor%%.*}
+      echo "-X k8s.io/component-base/version.gitVersion=${v} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${minor} -X k8s.io/component-base/version.gitTreeState=clean" ;;
+    karmada)
+      v=$(pin_of karmada github.com/karmada-io/karmada)
+      echo "-X github.com/karmada-io/karmada/pkg/version.gitVersion=${v}" ;;
+  esac
+}
+
 stamp_of() {
   local dir=$1
-  { go version; cat "${dir}"/go.mod "${dir}"/go.sum; find "${dir}" -name '*.go' -type f | sort | xargs -r cat; } | sha256sum | awk '{print $1}'
+  { go version; ldflags_of "${module}"; cat "${dir}"/go.mod "${dir}"/go.sum; find "${dir}" -name '*.go' -type f | sort | xargs -r cat; } | sha256sum | awk '{print $1}'
 }
 
 for module in "${modules[@]}"; do
@@ -62,7 +77,7 @@ for module in "${modules[@]}"; do
   while read -r _ name pkg; do
     start=$(date +%s)
     echo "build-tools: building ${name} from ${pkg} (module ${modpath}) ..."
-    if ! (cd "${dir}" && go build -ldflags='-s -w' -o "${BIN}/${name}.tmp" "${pkg}") 2> "${BIN}/${name}.build.log"; then
+    if ! (cd "${dir}" && go build -ldflags="-s -w $(ldflags_of "${module}")" -o "${BIN}/${name}.tmp" "${pkg}") 2> "${BIN}/${name}.build.log"; then
       echo "build-tools: FAILED to build ${name} in module ${modpath} (hack/tools/${module}); the Go error:" >&2
       tail -n 30 "${BIN}/${name}.build.log" >&2
       exit 1
