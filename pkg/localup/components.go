@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // apiserverMemLimit is the Go soft memory limit of each kube-apiserver: it makes the garbage
@@ -389,10 +388,4 @@ func (e *Env) ThanosQueryURL() string { return "http://" + Addr(e.Ports.ThanosQu
 // memberTokenFile is a member apiserver's static token file: Karmada's bearer token.
 func memberTokenFile(token string) string {
 	return strings.Join([]string{token, "karmada", "karmada", "system:masters"}, ",") + "\n"
-}
-
-// readyTimeout widens timeouts for processes that need longer on a busy 2-core machine.
-func readyTimeout(p *Process, d time.Duration) *Process {
-	p.ReadyTimeout = d
-	return p
 }

@@ -143,7 +143,7 @@ func (e *Env) Cluster(m *Member) *clusterv1alpha1.Cluster {
 		labels[IstioNetworkLabel] = m.Network
 	}
 	cl := &clusterv1alpha1.Cluster{
-		TypeMeta:   metav1.TypeMeta{APIVersion: clusterv1alpha1.SchemeGroupVersion.String(), Kind: "Cluster"},
+		TypeMeta:   metav1.TypeMeta{APIVersion: clusterv1alpha1.GroupVersion.String(), Kind: "Cluster"},
 		ObjectMeta: metav1.ObjectMeta{Name: m.Name, Labels: labels},
 		Spec: clusterv1alpha1.ClusterSpec{
 			SyncMode:    clusterv1alpha1.Push,

@@ -47,7 +47,7 @@ func (e *Env) waitTelemetry(ctx context.Context) error {
 		return last == nil && strings.Join(got, ",") == strings.Join(want, ","), nil
 	})
 	if err != nil {
-		return fmt.Errorf("Thanos Query at %s serves clusters %v, want %v (last error: %v); see %s/thanos-query.log and <member>-prometheus.log",
+		return fmt.Errorf("the Thanos Query at %s serves clusters %v, want %v (last error: %v); see %s/thanos-query.log and <member>-prometheus.log",
 			e.ThanosQueryURL(), got, want, last, e.Layout.Logs())
 	}
 	return nil

@@ -114,7 +114,7 @@ func connect(scenario string) error {
 func eventually(t *testing.T, timeout time.Duration, what string, check func(ctx context.Context) (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	last := "not checked"
+	var last string
 	for {
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		done, seen := check(ctx)
