@@ -10,7 +10,7 @@
 //  3. Storage per kind in pkg/registry/<group>/<kind>: a genericregistry.Store with a
 //     strategy for stored kinds (see pkg/registry/fleet/fleet); for computed read-only kinds
 //     (like metrics.k8s.io) a rest.Getter/rest.Lister over a cache; for create-only review
-//     kinds (like SubjectAccessReview) a rest.Creater that answers without storing.
+//     kinds (like SubjectAccessReview) a storage implementing only Create, answering without storing.
 //  4. A provider in pkg/registry/<group>/rest, listed in CompletedConfig.New, with what it
 //     needs (clients, caches) passed through ExtraConfig; enable its version in
 //     DefaultAPIResourceConfigSource.
