@@ -48,11 +48,16 @@ test-e2e: tools build ## Run the end-to-end suite (starts an environment unless 
 	$(GO) test -count=1 -v -timeout $(E2E_TIMEOUT) ./test/e2e/...
 
 .PHONY: verify
-verify: ## Check formatting, vet and lint.
+verify: ## Check formatting, generated code, vet and lint.
 	hack/verify-gofmt.sh
+	hack/verify-codegen.sh
 	$(GO) vet ./...
 	hack/build-tools.sh golangci-lint
 	$(BIN)/golangci-lint run ./...
+
+.PHONY: update
+update: ## Regenerate generated code (deepcopy, conversion, OpenAPI, clients).
+	hack/update-codegen.sh
 
 .PHONY: lint
 lint: ## Run golangci-lint.

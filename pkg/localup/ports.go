@@ -22,6 +22,9 @@ type Ports struct {
 	// KarmadaKubeControllerManager serves the kube-controller-manager of the Karmada apiserver.
 	KarmadaKubeControllerManager int
 
+	// KuratorAPIServer serves the kurator.dev API groups behind the Karmada apiserver.
+	KuratorAPIServer int
+
 	ThanosQueryHTTP, ThanosQueryGRPC int
 	Exporter                         int
 
@@ -71,6 +74,7 @@ func PlanPorts(s *Scenario) Ports {
 		KarmadaSchedulerMetrics:      b + 16,
 		KarmadaSchedulerHealth:       b + 17,
 		KarmadaKubeControllerManager: b + 18,
+		KuratorAPIServer:             b + 20,
 		ThanosQueryHTTP:              b + 30,
 		ThanosQueryGRPC:              b + 31,
 		Exporter:                     b + 32,

@@ -125,7 +125,7 @@ func TestPlanPortsAreDistinct(t *testing.T) {
 	}
 	for name, port := range map[string]int{"etcd": p.EtcdClient, "peer": p.EtcdPeer, "karmada": p.KarmadaAPIServer, "agg": p.KarmadaAggregatedAPIServer,
 		"webhook": p.KarmadaWebhook, "webhook-health": p.KarmadaWebhookHealth, "kcm-metrics": p.KarmadaControllerMetrics, "kcm-health": p.KarmadaControllerHealth,
-		"sched-metrics": p.KarmadaSchedulerMetrics, "sched-health": p.KarmadaSchedulerHealth, "karmada-kcm": p.KarmadaKubeControllerManager, "tq": p.ThanosQueryHTTP, "tq-grpc": p.ThanosQueryGRPC, "exporter": p.Exporter} {
+		"sched-metrics": p.KarmadaSchedulerMetrics, "sched-health": p.KarmadaSchedulerHealth, "karmada-kcm": p.KarmadaKubeControllerManager, "kurator-apiserver": p.KuratorAPIServer, "tq": p.ThanosQueryHTTP, "tq-grpc": p.ThanosQueryGRPC, "exporter": p.Exporter} {
 		check(name, port)
 	}
 	for m, mp := range p.Members {

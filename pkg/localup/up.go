@@ -27,7 +27,7 @@ type Options struct {
 var requiredTools = []string{
 	"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok",
 	"karmada-aggregated-apiserver", "karmada-webhook", "karmada-controller-manager", "karmada-scheduler",
-	"vc-controller-manager", "vc-scheduler", "prometheus", "thanos",
+	"vc-controller-manager", "vc-scheduler", "prometheus", "thanos", "kurator-apiserver",
 }
 
 // requiredAssets are the manifests staged from the pinned modules.
@@ -118,7 +118,7 @@ func Up(ctx context.Context, opts Options) (err error) {
 	}()
 
 	start := time.Now()
-	p := &progress{out: opts.Out, total: 9, start: start}
+	p := &progress{out: opts.Out, total: 0, start: start}
 	steps := []struct {
 		what string
 		fn   func(context.Context) error
@@ -130,9 +130,11 @@ func Up(ctx context.Context, opts Options) (err error) {
 		{"starting Karmada's aggregated apiserver and webhook, member controllers, Volcano and telemetry", env.startSecondWave},
 		{"registering Karmada's aggregated API and webhooks", env.registerKarmada},
 		{"starting the Karmada controllers (kube-controller-manager, karmada-controller-manager) and karmada-scheduler", env.startKarmadaControllers},
+		{"starting kurator-apiserver and registering the kurator.dev API groups", env.startKurator},
 		{"joining members in Push mode and waiting until they are Ready", env.joinAndWait},
 		{"waiting for Thanos Query to serve every member's metrics", env.waitTelemetry},
 	}
+	p.total = len(steps)
 	for _, s := range steps {
 		if err := p.step(ctx, s.what, s.fn); err != nil {
 			return err
@@ -156,7 +158,7 @@ func checkPrerequisites(l Layout) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("missing from %s: %v: run `make tools` (or `make local-up`, which builds them) first", l.Output, missing)
+		return fmt.Errorf("missing from %s: %v: run `make tools build` (or `make local-up`, which builds them) first", l.Output, missing)
 	}
 	return nil
 }
