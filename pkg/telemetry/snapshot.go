@@ -3,6 +3,7 @@ package telemetry
 import (
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -104,6 +105,9 @@ type Snapshot struct {
 
 	// raw keeps the parsed answers by name, so that a failed query carries them forward.
 	raw rawResults
+
+	graphOnce sync.Once
+	graph     *Graph
 }
 
 // Empty returns a snapshot with no data, the one a Source holds before its first refresh.
