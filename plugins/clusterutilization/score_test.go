@@ -12,15 +12,15 @@ func TestTargetLoadPackingShape(t *testing.T) {
 		u    float64
 		want float64
 	}{
-		{0, 60},       // idle: T = 100·target
-		{0.30, 80},    // half way to the target
-		{0.60, 100},   // at the target
-		{0.6001, 60},  // just above the target: back to T
-		{0.725, 30},   // half way to the ceiling
-		{0.85, 0},     // at the ceiling
-		{1, 0},        // full
-		{1.2, 0},      // predicted beyond full
-		{-0.1, 60},    // clamped
+		{0, 60},      // idle: T = 100·target
+		{0.30, 80},   // half way to the target
+		{0.60, 100},  // at the target
+		{0.6001, 60}, // just above the target: back to T
+		{0.725, 30},  // half way to the ceiling
+		{0.85, 0},    // at the ceiling
+		{1, 0},       // full
+		{1.2, 0},     // predicted beyond full
+		{-0.1, 60},   // clamped
 	} {
 		got := TargetLoadPackingScore(tc.u, 0.6, 0.85)
 		if math.Abs(got-tc.want) > 0.05 {

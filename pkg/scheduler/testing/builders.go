@@ -77,7 +77,9 @@ func (b *ClusterBuilder) Capacity(cpu, memory, allocatedCPU, allocatedMemory str
 func (b *ClusterBuilder) Obj() *clusterv1alpha1.Cluster { return b.c }
 
 // BindingBuilder builds a ResourceBindingSpec of a Deployment.
-type BindingBuilder struct{ s *workv1alpha2.ResourceBindingSpec }
+type BindingBuilder struct {
+	s *workv1alpha2.ResourceBindingSpec
+}
 
 // Binding starts the spec of the binding of Deployment namespace/name.
 func Binding(namespace, name string) *BindingBuilder {
