@@ -1,0 +1,29 @@
+// Package estimator is kurator's Volcano admission model: given what a member cluster holds
+// (Nodes, Pods, Volcano Queues and PodGroups) it answers how many complete copies of a
+// workload the member can start now, and why not more.
+//
+// The package is pure: no client, clock or network. Callers feed Kubernetes and Volcano
+// objects into a Store (incrementally, as informers deliver them), take an immutable
+// Snapshot, and ask it for an Estimate. The gRPC server in pkg/estimator/server and the
+// fleet queue in pkg/batch are both thin layers around this model.
+//
+// An Estimate is the minimum of independent gates, each reproducing what Volcano v1.14
+// (or, for node fit, Karmada's scheduler-estimator) decides:
+//
+//   - GateQueueState: the queue must be Open (proportion and capacity reject otherwise).
+//   - GateQueueCapability: the enqueue check of the proportion and capacity plugins,
+//     minResources + allocated + inqueue - elastic <= realCapability, where
+//     realCapability = min((total - sum(guarantee))+ + guarantee, capability).
+//   - GateOvercommit: the enqueue check of the overcommit plugin,
+//     inqueue(all queues) + minResources <= total*factor - used.
+//   - GateQueueAllocate: the allocate check: allocated + the gang's requests must stay
+//     within the queue's deserved share (proportion, weighted water-fill) or its real
+//     capability (capacity).
+//   - GateNodes: node fit of complete gangs (requests vs allocatable minus the requests of
+//     non-terminal pods, pod count, taints and tolerations, nodeSelector and required node
+//     affinity), counting capacity held by lower-priority preemptable pods only when the
+//     member runs Volcano's preempt or reclaim action.
+//
+// k copies of a gang are admitted when the k-th copy passes every gate after the first
+// k-1 were enqueued, exactly as Volcano's enqueue action admits jobs one by one.
+package estimator

@@ -1,0 +1,321 @@
+package estimator
+
+import (
+	"math"
+	"sort"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// Node fit works on integer vectors, one slot per resource dimension, in the units
+// Karmada's estimator divides by: cpu in millicores, pods in pods, everything else by
+// Quantity.Value (bytes, devices). Dimensions 0..2 are fixed.
+const (
+	dimCPU  = 0
+	dimMem  = 1
+	dimPods = 2
+)
+
+// dimTable assigns vector slots to resource names. It only grows.
+type dimTable struct {
+	index map[corev1.ResourceName]int
+	names []corev1.ResourceName
+}
+
+func newDimTable() *dimTable {
+	t := &dimTable{index: map[corev1.ResourceName]int{}}
+	for _, n := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourcePods} {
+		t.index[n] = len(t.names)
+		t.names = append(t.names, n)
+	}
+	return t
+}
+
+func (t *dimTable) clone() *dimTable {
+	c := &dimTable{index: make(map[corev1.ResourceName]int, len(t.index)), names: append([]corev1.ResourceName(nil), t.names...)}
+	for k, v := range t.index {
+		c.index[k] = v
+	}
+	return c
+}
+
+// fitted reports whether node fit considers the resource (Karmada's MaxDivided does for
+// cpu, memory, ephemeral-storage, pods and scalar resources, and ignores the rest).
+func fitted(name corev1.ResourceName) bool {
+	switch name {
+	case corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage, corev1.ResourcePods:
+		return true
+	}
+	return isScalarResourceName(name)
+}
+
+// fitValue is a quantity in node-fit units: millicores for cpu, Value for the rest.
+func fitValue(name corev1.ResourceName, q resource.Quantity) int64 {
+	if name == corev1.ResourceCPU {
+		return q.MilliValue()
+	}
+	return q.Value()
+}
+
+// slot returns the slot of name, adding it.
+func (t *dimTable) slot(name corev1.ResourceName) int {
+	if i, ok := t.index[name]; ok {
+		return i
+	}
+	t.index[name] = len(t.names)
+	t.names = append(t.names, name)
+	return t.index[name]
+}
+
+// vector converts a resource list into a vector of len(t.names), adding slots for new
+// names.
+func (t *dimTable) vector(rl corev1.ResourceList) []int64 {
+	for name := range rl {
+		if fitted(name) {
+			t.slot(name)
+		}
+	}
+	v := make([]int64, len(t.names))
+	for name, q := range rl {
+		if !fitted(name) {
+			continue
+		}
+		v[t.index[name]] += fitValue(name, q)
+	}
+	return v
+}
+
+// dimReq is one requested dimension of a pod.
+type dimReq struct {
+	slot int
+	val  int64
+}
+
+// podDims turns a pod's requests into the dimensions node fit divides by (always including
+// one pod). ok is false when the pod asks for a resource no node of the table offers.
+func (t *dimTable) podDims(rl corev1.ResourceList) (dims []dimReq, ok bool) {
+	dims = append(dims, dimReq{slot: dimPods, val: 1})
+	names := make([]corev1.ResourceName, 0, len(rl))
+	for name := range rl {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i] < names[j] })
+	ok = true
+	for _, name := range names {
+		if !fitted(name) || name == corev1.ResourcePods {
+			continue
+		}
+		v := fitValue(name, rl[name])
+		if v <= 0 {
+			continue
+		}
+		slot, known := t.index[name]
+		if !known {
+			ok = false
+			continue
+		}
+		dims = append(dims, dimReq{slot: slot, val: v})
+	}
+	return dims, ok
+}
+
+// fitRow is how many pods with dims fit in row (a node's free vector).
+func fitRow(row []int64, dims []dimReq) int64 {
+	best := int64(math.MaxInt64)
+	for _, d := range dims {
+		var free int64
+		if d.slot < len(row) {
+			free = row[d.slot]
+		}
+		if free < d.val {
+			return 0
+		}
+		if n := free / d.val; n < best {
+			best = n
+		}
+	}
+	return best
+}
+
+// compFit is one component prepared for node fit.
+type compFit struct {
+	replicas int64
+	dims     []dimReq
+	nodes    []int32 // indices of the nodes the component may use, ascending
+}
+
+// fitProblem is node fit for one request: a free matrix (one row of width per node, only
+// rows of nodes some component may use are read) and the components of a set.
+type fitProblem struct {
+	width int
+	free  []int64
+	comps []*compFit
+}
+
+var scratchPool = sync.Pool{New: func() any { s := make([]int64, 0, 1<<14); return &s }}
+
+// sets returns the number of complete sets that fit, at most hi.
+//
+// One component: the sum over its nodes of the pods that fit on each, divided by its
+// replicas (exact). Several components: the largest k for which placing k sets
+// component by component, first fit over the nodes in order, succeeds; components
+// whose nodes do not overlap are independent, so their per-component bounds are exact.
+func (p *fitProblem) sets(hi int64) int64 {
+	if hi <= 0 || len(p.comps) == 0 {
+		return 0
+	}
+	upper := hi
+	for _, c := range p.comps {
+		if c.replicas <= 0 {
+			continue
+		}
+		capPods := hi*c.replicas + 1
+		var total int64
+		for _, i := range c.nodes {
+			total += fitRow(p.row(i), c.dims)
+			if total >= capPods {
+				break
+			}
+		}
+		if s := total / c.replicas; s < upper {
+			upper = s
+		}
+	}
+	if upper == 0 || len(p.comps) == 1 || p.disjoint() {
+		return upper
+	}
+	if p.feasible(upper) {
+		return upper
+	}
+	lo, up := int64(0), upper
+	for up-lo > 1 {
+		mid := lo + (up-lo)/2
+		if p.feasible(mid) {
+			lo = mid
+		} else {
+			up = mid
+		}
+	}
+	return lo
+}
+
+func (p *fitProblem) row(i int32) []int64 {
+	o := int(i) * p.width
+	return p.free[o : o+p.width]
+}
+
+// disjoint reports whether no node may host two different components.
+func (p *fitProblem) disjoint() bool {
+	owner := make([]int32, len(p.free)/p.width)
+	for ci, c := range p.comps {
+		mark := int32(ci + 1)
+		for _, i := range c.nodes {
+			if owner[i] != 0 && owner[i] != mark {
+				return false
+			}
+			owner[i] = mark
+		}
+	}
+	return true
+}
+
+// feasible places k sets first fit and reports whether every pod found room.
+func (p *fitProblem) feasible(k int64) bool {
+	// Copy the rows of the nodes involved, so placement can consume them.
+	union := map[int32]int{}
+	var order []int32
+	for _, c := range p.comps {
+		for _, i := range c.nodes {
+			if _, ok := union[i]; !ok {
+				union[i] = len(order)
+				order = append(order, i)
+			}
+		}
+	}
+	bufp := scratchPool.Get().(*[]int64)
+	defer scratchPool.Put(bufp)
+	need := len(order) * p.width
+	if cap(*bufp) < need {
+		*bufp = make([]int64, need)
+	}
+	buf := (*bufp)[:need]
+	for j, i := range order {
+		copy(buf[j*p.width:(j+1)*p.width], p.row(i))
+	}
+	comps := append([]*compFit(nil), p.comps...)
+	// Most constrained component first: fewest candidate nodes, then largest pods.
+	sort.SliceStable(comps, func(a, b int) bool {
+		if len(comps[a].nodes) != len(comps[b].nodes) {
+			return len(comps[a].nodes) < len(comps[b].nodes)
+		}
+		return len(comps[a].dims) > len(comps[b].dims)
+	})
+	for _, c := range comps {
+		remaining := k * c.replicas
+		for _, i := range c.nodes {
+			if remaining == 0 {
+				break
+			}
+			j := union[i]
+			row := buf[j*p.width : (j+1)*p.width]
+			n := fitRow(row, c.dims)
+			if n == 0 {
+				continue
+			}
+			if n > remaining {
+				n = remaining
+			}
+			for _, d := range c.dims {
+				row[d.slot] -= n * d.val
+			}
+			remaining -= n
+		}
+		if remaining > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// place consumes one set of comps first fit (Karmada's deduction of an assumed workload);
+// it returns false, consuming nothing, when the set does not fit.
+func (p *fitProblem) place(comps []*compFit) bool {
+	type take struct {
+		row []int64
+		c   *compFit
+		n   int64
+	}
+	var taken []take
+	for _, c := range comps {
+		remaining := c.replicas
+		for _, i := range c.nodes {
+			if remaining == 0 {
+				break
+			}
+			row := p.row(i)
+			n := fitRow(row, c.dims)
+			if n == 0 {
+				continue
+			}
+			if n > remaining {
+				n = remaining
+			}
+			for _, d := range c.dims {
+				row[d.slot] -= n * d.val
+			}
+			taken = append(taken, take{row: row, c: c, n: n})
+			remaining -= n
+		}
+		if remaining > 0 {
+			for _, t := range taken {
+				for _, d := range t.c.dims {
+					t.row[d.slot] += t.n * d.val
+				}
+			}
+			return false
+		}
+	}
+	return true
+}
