@@ -162,14 +162,16 @@ func ApplyScenario(ctx context.Context, opts Options, path string) error {
 	if err != nil {
 		return err
 	}
-	if a, b := strings.Join(env.Scenario.MemberNames(), ","), strings.Join(next.MemberNames(), ","); a != b || next.BasePort != env.Scenario.BasePort {
-		return fmt.Errorf("scenario file %s: members [%s] (base port %d) differ from the running [%s] (base port %d): members and ports cannot change while running; run `kurator-up down` then `kurator-up up --scenario %s`",
-			path, b, next.BasePort, a, env.Scenario.BasePort, path)
+	if a, b := strings.Join(env.Scenario.MemberNames(), ","), strings.Join(next.MemberNames(), ","); a != b {
+		return fmt.Errorf("scenario file %s: members [%s] differ from the running [%s]: members cannot change while running; run `kurator-up down` then `kurator-up up --scenario %s`",
+			path, b, a, path)
 	}
-	if err := copyFile(path, opts.Layout.ActiveScenario()); err != nil {
+	// Ports cannot move while running: the running environment's base port stays.
+	next.BasePort = env.Scenario.BasePort
+	env.Scenario = next
+	if err := env.writeActiveScenario(); err != nil {
 		return err
 	}
-	env.Scenario = next
 	for i := range next.Members {
 		m := &next.Members[i]
 		c, err := NewClients(opts.Layout.MemberKubeconfig(m.Name))
@@ -183,7 +185,7 @@ func ApplyScenario(ctx context.Context, opts Options, path string) error {
 			return err
 		}
 	}
-	want, err := FileHash(path)
+	want, err := FileHash(opts.Layout.ActiveScenario())
 	if err != nil {
 		return err
 	}

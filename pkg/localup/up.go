@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"sigs.k8s.io/yaml"
 )
 
 // Options configure kurator-up.
@@ -17,6 +18,8 @@ type Options struct {
 	Layout Layout
 	// ScenarioPath is the scenario file `up` starts from.
 	ScenarioPath string
+	// BasePort, when set, overrides the scenario's basePort (to run beside another environment).
+	BasePort int
 	// Self is the kurator-up binary (for the exporter process).
 	Self string
 	// Out receives progress lines.
@@ -94,10 +97,22 @@ func Up(ctx context.Context, opts Options) (err error) {
 	if err != nil {
 		return err
 	}
-	if running := env.Sup.Scenario(); running != "" && running != env.Scenario.Name && len(env.Sup.Records()) > 0 {
-		return fmt.Errorf("an environment of scenario %q is running under %s: run `kurator-up down` before starting scenario %q", running, opts.Layout.Output, env.Scenario.Name)
+	if opts.BasePort != 0 {
+		env.Scenario.BasePort = opts.BasePort
+		if errs := env.Scenario.Validate(); len(errs) > 0 {
+			return fmt.Errorf("--base-port: %w", errs.ToAggregate())
+		}
+		env.Ports = PlanPorts(env.Scenario)
 	}
-	if err := copyFile(opts.ScenarioPath, opts.Layout.ActiveScenario()); err != nil {
+	if running := env.Sup.Scenario(); running != "" && len(env.Sup.Records()) > 0 {
+		if running != env.Scenario.Name {
+			return fmt.Errorf("an environment of scenario %q is running under %s: run `kurator-up down` before starting scenario %q", running, opts.Layout.Output, env.Scenario.Name)
+		}
+		if active, err := LoadScenario(opts.Layout.ActiveScenario()); err == nil && active.BasePort != env.Scenario.BasePort {
+			return fmt.Errorf("the environment under %s runs on base port %d, not %d: run `kurator-up down` first, or `up` with --base-port %d", opts.Layout.Output, active.BasePort, env.Scenario.BasePort, active.BasePort)
+		}
+	}
+	if err := env.writeActiveScenario(); err != nil {
 		return err
 	}
 	if err := env.Sup.SetScenario(env.Scenario.Name); err != nil {
@@ -291,11 +306,17 @@ func (e *Env) printUsage(out io.Writer) {
 `, e.Layout.KarmadaKubeconfig(), e.Layout.MemberKubeconfig(e.Scenario.Members[0].Name), e.ThanosQueryURL(), e.Layout.Logs())
 }
 
-func copyFile(src, dst string) error {
-	data, err := os.ReadFile(src)
+// writeActiveScenario writes the effective scenario (defaults and overrides applied) that the
+// running environment, its exporter and later kurator-up commands read.
+func (e *Env) writeActiveScenario() error {
+	data, err := yaml.Marshal(e.Scenario)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", src, err)
+		return fmt.Errorf("encoding the scenario: %w", err)
 	}
+	return writeFileAtomic(e.Layout.ActiveScenario(), data)
+}
+
+func writeFileAtomic(dst string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
@@ -304,4 +325,15 @@ func copyFile(src, dst string) error {
 		return fmt.Errorf("writing %s: %w", dst, err)
 	}
 	return os.Rename(tmp, dst)
+}
+
+// Discover returns the scenario and port plan of the environment running under an output
+// directory, for tests and tools that talk to it.
+func Discover(output string) (*Scenario, Ports, error) {
+	l := Layout{Output: output}
+	s, err := LoadScenario(l.ActiveScenario())
+	if err != nil {
+		return nil, Ports{}, fmt.Errorf("no running environment under %s (start one with `make local-up`): %w", output, err)
+	}
+	return s, PlanPorts(s), nil
 }

@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
 	batchv1alpha1 "volcano.sh/apis/pkg/apis/batch/v1alpha1"
 	volcanoclient "volcano.sh/apis/pkg/client/clientset/versioned"
 
@@ -246,44 +246,58 @@ func TestThanosServesOneUtilizationSeriesPerMember(t *testing.T) {
 
 func TestScenarioApplyMovesUtilizationLive(t *testing.T) {
 	root := filepath.Dir(env.layout.Output)
-	original, err := os.ReadFile(env.layout.ActiveScenario())
+	original, err := localup.LoadScenario(env.layout.ActiveScenario())
 	if err != nil {
 		t.Fatal(err)
 	}
-	changed := strings.Replace(string(original), "utilization: {cpu: 0.20, memory: 0.30}", "utilization: {cpu: 0.85, memory: 0.30}", 1)
-	if changed == string(original) {
-		t.Fatal("the default scenario no longer has edge at cpu 0.20; update this test")
+	write := func(name string, s *localup.Scenario) string {
+		data, err := yaml.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
 	}
-	path := filepath.Join(t.TempDir(), "hot-edge.yaml")
-	if err := os.WriteFile(path, []byte(changed), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	orig := filepath.Join(t.TempDir(), "original.yaml")
-	if err := os.WriteFile(orig, original, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	restore := write("original.yaml", original)
 	t.Cleanup(func() {
-		if err := kuratorUp(root, "scenario", "apply", orig); err != nil {
+		if err := kuratorUp(root, "scenario", "apply", restore); err != nil {
 			t.Errorf("restoring the scenario: %v", err)
 		}
 	})
-	if err := kuratorUp(root, "scenario", "apply", path); err != nil {
+	hot, _ := localup.ParseScenario(mustMarshal(t, original))
+	edge, ok := hot.Member("edge")
+	if !ok {
+		t.Fatal("the default scenario has no edge member; update this test")
+	}
+	aliyun, _ := original.Member("aliyun")
+	edge.Utilization.CPU = 0.85
+	if err := kuratorUp(root, "scenario", "apply", write("hot-edge.yaml", hot)); err != nil {
 		t.Fatalf("kurator-up scenario apply: %v", err)
 	}
-	eventually(t, 90*time.Second, "edge CPU utilization at 0.85 in Thanos", func(ctx context.Context) (bool, string) {
+	eventually(t, 90*time.Second, "edge CPU utilization at 0.85 in Thanos, aliyun unchanged", func(ctx context.Context) (bool, string) {
 		got, err := utilization(ctx)
 		if err != nil {
 			return false, err.Error()
 		}
-		return math.Abs(got["edge"]-0.85) < 0.02 && math.Abs(got["aliyun"]-0.45) < 0.02, fmt.Sprintf("%v", got)
+		return math.Abs(got["edge"]-0.85) < 0.02 && math.Abs(got["aliyun"]-aliyun.Utilization.CPU) < 0.02, fmt.Sprintf("%v", got)
 	})
 
 	// A scenario that changes the member set is refused with the reason.
-	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	if err := os.WriteFile(bad, []byte(strings.Replace(changed, "- name: edge", "- name: edge2", 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := kuratorUp(root, "scenario", "apply", bad); err == nil {
+	other, _ := localup.ParseScenario(mustMarshal(t, hot))
+	other.Members[len(other.Members)-1].Name = "another-member"
+	if err := kuratorUp(root, "scenario", "apply", write("other-members.yaml", other)); err == nil {
 		t.Fatal("a scenario with other members was applied to the running environment")
 	}
+}
+
+func mustMarshal(t *testing.T, s *localup.Scenario) []byte {
+	t.Helper()
+	data, err := yaml.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

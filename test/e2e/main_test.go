@@ -16,7 +16,8 @@ import (
 	"kurator.dev/kurator/pkg/localup"
 )
 
-// env is the environment under test.
+// env is the environment under test. KURATOR_E2E_BASE_PORT moves a new environment's ports
+// (to run beside another one).
 var env struct {
 	layout   localup.Layout
 	scenario *localup.Scenario
@@ -45,7 +46,11 @@ func run(m *testing.M) int {
 	}
 	wasRunning := environmentRunning()
 	scenario := filepath.Join(root, "artifacts", "localup", "scenario.yaml")
-	if err := kuratorUp(root, "up", "--scenario", scenario); err != nil {
+	upArgs := []string{"up", "--scenario", scenario}
+	if port := os.Getenv("KURATOR_E2E_BASE_PORT"); port != "" {
+		upArgs = append(upArgs, "--base-port", port)
+	}
+	if err := kuratorUp(root, upArgs...); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: kurator-up up failed: %v\n", err)
 		if !wasRunning {
 			_ = kuratorUp(root, "down")
@@ -59,7 +64,7 @@ func run(m *testing.M) int {
 			}
 		}()
 	}
-	if err := connect(scenario); err != nil {
+	if err := connect(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
 	}
@@ -89,13 +94,12 @@ func kuratorUp(root string, args ...string) error {
 	return cmd.Run()
 }
 
-func connect(scenario string) error {
-	s, err := localup.LoadScenario(scenario)
+func connect() error {
+	s, ports, err := localup.Discover(env.layout.Output)
 	if err != nil {
 		return err
 	}
-	env.scenario = s
-	env.ports = localup.PlanPorts(s)
+	env.scenario, env.ports = s, ports
 	env.thanos = "http://" + localup.Addr(env.ports.ThanosQueryHTTP)
 	if env.karmada, err = localup.NewClients(env.layout.KarmadaKubeconfig()); err != nil {
 		return err

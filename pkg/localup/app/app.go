@@ -79,6 +79,7 @@ The binaries come from the pinned modules under hack/tools (` + "`make tools`" +
 		},
 	}
 	up.Flags().StringVar(&opts.ScenarioPath, "scenario", DefaultScenario, "scenario file describing the members")
+	up.Flags().IntVar(&opts.BasePort, "base-port", 0, "first loopback port to use, overriding the scenario's basePort (to run a second environment)")
 
 	down := &cobra.Command{
 		Use:   "down",
