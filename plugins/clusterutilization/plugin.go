@@ -72,7 +72,9 @@ func (p *Plugin) Filter(ctx context.Context, spec *workv1alpha2.ResourceBindingS
 		return nil
 	}
 	reason := p.rejection(st, &e)
-	klog.V(2).InfoS("Cluster filtered out", "plugin", Name, "resource", klog.KRef(spec.Resource.Namespace, spec.Resource.Name), "cluster", cluster.Name, "reason", reason)
+	if v := klog.V(2); v.Enabled() {
+		v.InfoS("Cluster filtered out", "plugin", Name, "resource", klog.KRef(spec.Resource.Namespace, spec.Resource.Name), "cluster", cluster.Name, "reason", reason)
+	}
 	return karmadafw.NewResult(karmadafw.Unschedulable, reason)
 }
 

@@ -26,6 +26,7 @@ type Workload struct {
 // for the other clusters of the same binding find it again.
 type Resolver struct {
 	templates framework.TemplateGetter
+	observe   bool
 	last      atomic.Pointer[resolved]
 }
 
@@ -35,9 +36,9 @@ type resolved struct {
 }
 
 // NewResolver returns a Resolver reading templates with templates, which may be nil (only
-// observed peers then count).
-func NewResolver(templates framework.TemplateGetter) *Resolver {
-	return &Resolver{templates: templates}
+// observed peers then count). With observe false, peers seen in the traffic graph are ignored.
+func NewResolver(templates framework.TemplateGetter, observe bool) *Resolver {
+	return &Resolver{templates: templates, observe: observe}
 }
 
 // Resolve returns the workload of a binding spec against a snapshot.
@@ -62,6 +63,7 @@ func (r *Resolver) resolve(ctx context.Context, spec *workv1alpha2.ResourceBindi
 		annotations = meta.Annotations
 	}
 	w := &Workload{Intent: ParseIntent(ref.Name, ref.Namespace, annotations), TemplateError: templateErr}
+	w.Observe = w.Observe && r.observe
 	w.Peers = ResolvePeers(&w.Intent, snap, now)
 	return w
 }
