@@ -23,13 +23,13 @@ var now = time.Unix(1_700_000_000, 0)
 
 func TestLatencyScoreShape(t *testing.T) {
 	for _, tc := range []struct{ l, want float64 }{
-		{0, 100},      // no latency
-		{10, 75},      // a third of the reference
-		{30, 50},      // at the reference (the SLO)
-		{60, 33.33},   // twice the reference
-		{90, 25},      // three times
-		{3000, 0.99},  // far: still ordered
-		{-1, 100},     // clamped
+		{0, 100},     // no latency
+		{10, 75},     // a third of the reference
+		{30, 50},     // at the reference (the SLO)
+		{60, 33.33},  // twice the reference
+		{90, 25},     // three times
+		{3000, 0.99}, // far: still ordered
+		{-1, 100},    // clamped
 	} {
 		if got := LatencyScore(tc.l, 30); math.Abs(got-tc.want) > 0.01 {
 			t.Errorf("LatencyScore(%v, 30) = %.2f; want %v", tc.l, got, tc.want)
