@@ -216,8 +216,7 @@ func (s *Snapshot) fitComponents(components []Component) ([]*compFit, string) {
 			sort.Strings(names)
 			return nil, fmt.Sprintf("component %q requests %s, which no node offers", c.Name, strings.Join(names, ","))
 		}
-		claim := newNodeClaim(claimKey(c), c.NodeSelector, c.NodeAffinity, c.Tolerations)
-		out = append(out, &compFit{replicas: int64(c.Replicas), dims: dims, nodes: s.topo.match(claim)})
+		out = append(out, &compFit{replicas: int64(c.Replicas), dims: dims, nodes: s.topo.matchComponent(c)})
 	}
 	return out, ""
 }
@@ -304,11 +303,21 @@ func (s *Snapshot) addVictims(vp *fitProblem, in *admissionInput, prio int32) bo
 		deserved = m.reclaimDeserved(in)
 		reclaim = m.canReclaim(in, deserved)
 	}
-	for i, aggs := range s.victims {
-		if len(aggs) == 0 {
-			continue
+	// Only nodes some component may use matter.
+	seen := make([]bool, len(s.victims))
+	var nodes []int32
+	for _, c := range vp.comps {
+		for _, i := range c.nodes {
+			if !seen[i] && len(s.victims[i]) > 0 {
+				seen[i] = true
+				nodes = append(nodes, i)
+			}
 		}
-		row := vp.row(int32(i))
+	}
+	sort.Slice(nodes, func(a, b int) bool { return nodes[a] < nodes[b] })
+	for _, i := range nodes {
+		aggs := s.victims[i]
+		row := vp.row(i)
 		for a := range aggs {
 			v := &aggs[a]
 			take := false

@@ -167,11 +167,16 @@ func (p *fitProblem) sets(hi int64) int64 {
 		return 0
 	}
 	upper := hi
-	for _, c := range p.comps {
+	// Fewest candidate nodes first: the bound found so far lets later components stop
+	// counting early.
+	order := make([]*compFit, len(p.comps))
+	copy(order, p.comps)
+	sort.SliceStable(order, func(a, b int) bool { return len(order[a].nodes) < len(order[b].nodes) })
+	for _, c := range order {
 		if c.replicas <= 0 {
 			continue
 		}
-		capPods := hi*c.replicas + 1
+		capPods := upper*c.replicas + 1
 		var total int64
 		for _, i := range c.nodes {
 			total += fitRow(p.row(i), c.dims)
@@ -206,16 +211,23 @@ func (p *fitProblem) row(i int32) []int64 {
 	return p.free[o : o+p.width]
 }
 
-// disjoint reports whether no node may host two different components.
+// disjoint reports whether no node may host two different components (node lists are
+// ascending, so pairs are compared by merging).
 func (p *fitProblem) disjoint() bool {
-	owner := make([]int32, len(p.free)/p.width)
-	for ci, c := range p.comps {
-		mark := int32(ci + 1)
-		for _, i := range c.nodes {
-			if owner[i] != 0 && owner[i] != mark {
-				return false
+	for a := 0; a < len(p.comps); a++ {
+		for b := a + 1; b < len(p.comps); b++ {
+			x, y := p.comps[a].nodes, p.comps[b].nodes
+			i, j := 0, 0
+			for i < len(x) && j < len(y) {
+				switch {
+				case x[i] == y[j]:
+					return false
+				case x[i] < y[j]:
+					i++
+				default:
+					j++
+				}
 			}
-			owner[i] = mark
 		}
 	}
 	return true

@@ -183,6 +183,24 @@ func (c *nodeClaim) tolerates(g *taintGroup) bool {
 	return !untolerated
 }
 
+// matchComponent returns the indices (ascending) of the nodes a component may use.
+// Results are cached by the component's claim key, so a claim seen before is not parsed
+// again.
+func (t *topology) matchComponent(c *Component) []int32 {
+	key := claimKey(c)
+	if key != "" {
+		t.cacheMu.Lock()
+		if e, ok := t.cache[key]; ok {
+			t.clock++
+			e.used = t.clock
+			t.cacheMu.Unlock()
+			return e.nodes
+		}
+		t.cacheMu.Unlock()
+	}
+	return t.match(newNodeClaim(key, c.NodeSelector, c.NodeAffinity, c.Tolerations))
+}
+
 // match returns the indices (ascending) of the nodes the claim allows. Results are cached
 // by claim key.
 func (t *topology) match(c *nodeClaim) []int32 {

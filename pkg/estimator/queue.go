@@ -373,20 +373,17 @@ func (m *QueueModel) waterFill(extraRequest map[string]vres) map[string]vres {
 				continue
 			}
 			old := a.deserved.clone()
-			a.deserved.add(remaining.scaled(float64(a.q.weight) / float64(totalWeight)))
+			a.deserved.addScaled(remaining, float64(a.q.weight)/float64(totalWeight))
 			a.deserved.minDimension(a.q.realCap, dimInfinity)
 			a.deserved.minDimension(a.request, dimZero)
-			a.deserved = maxVres(a.deserved, a.q.guarantee)
+			a.deserved.maxWith(a.q.guarantee)
 			if a.request.lessEqual(a.deserved, dimZero) || a.deserved.semanticEqual(old) {
 				meet[a.q.name] = true
 			}
-			inc, dec := a.deserved.diff(old, dimZero)
-			increased.add(inc)
-			decreased.add(dec)
+			a.deserved.accumulateDiff(old, &increased, &decreased)
 		}
-		next := remaining.clone()
-		next.add(decreased)
-		remaining = exceededPart(next, increased)
+		remaining.add(decreased)
+		remaining = exceededPart(remaining, increased)
 		unchanged := remaining.semanticEqual(oldRemaining) && (round > 0 || !firstRoundUnequal)
 		if remaining.isEmpty() || unchanged {
 			break

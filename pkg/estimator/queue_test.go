@@ -1,6 +1,8 @@
 package estimator
 
 import (
+	"fmt"
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -298,5 +300,92 @@ func TestQueueView(t *testing.T) {
 	}
 	if len(m.Queues()) != 1 {
 		t.Errorf("Queues() = %d views, want 1", len(m.Queues()))
+	}
+}
+
+// referenceWaterFill is the proportion plugin's loop written with fresh copies at every
+// step, as Volcano writes it; waterFill must give the same shares.
+func referenceWaterFill(m *QueueModel, requests map[string]vres) map[string]vres {
+	type attr struct {
+		q             *queueState
+		req, deserved vres
+	}
+	var attrs []*attr
+	for _, name := range m.order {
+		if r, ok := requests[name]; ok {
+			attrs = append(attrs, &attr{q: m.queues[name], req: r})
+		}
+	}
+	remaining := m.total.clone()
+	meet := map[string]bool{}
+	for round := 0; ; round++ {
+		var w int32
+		for _, a := range attrs {
+			if !meet[a.q.name] {
+				w += a.q.weight
+			}
+		}
+		if w == 0 {
+			break
+		}
+		old := remaining.clone()
+		var inc, dec vres
+		for _, a := range attrs {
+			if meet[a.q.name] {
+				continue
+			}
+			prev := a.deserved.clone()
+			a.deserved.add(remaining.scaled(float64(a.q.weight) / float64(w)))
+			a.deserved.minDimension(a.q.realCap, dimInfinity)
+			a.deserved.minDimension(a.req, dimZero)
+			a.deserved = maxVres(a.deserved, a.q.guarantee)
+			if a.req.lessEqual(a.deserved, dimZero) || a.deserved.semanticEqual(prev) {
+				meet[a.q.name] = true
+			}
+			i, d := a.deserved.diff(prev, dimZero)
+			inc.add(i)
+			dec.add(d)
+		}
+		next := remaining.clone()
+		next.add(dec)
+		remaining = exceededPart(next, inc)
+		if remaining.isEmpty() || remaining.semanticEqual(old) && (round > 0 || m.total.get(corev1.ResourcePods) == 0) {
+			break
+		}
+	}
+	out := map[string]vres{}
+	for _, a := range attrs {
+		out[a.q.name] = a.deserved
+	}
+	return out
+}
+
+func TestWaterFillEqualsReference(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for i := 0; i < 500; i++ {
+		var queues []QueueInfo
+		requests := map[string]vres{}
+		for q := 0; q < 1+rng.Intn(5); q++ {
+			name := fmt.Sprintf("q%d", q)
+			qi := QueueInfo{Name: name, State: "Open", Weight: int32(rng.Intn(5)), Jobs: 1,
+				Request: res(fmt.Sprintf("cpu=%d,memory=%dGi,nvidia.com/gpu=%d", rng.Intn(40), rng.Intn(100), rng.Intn(9)))}
+			if rng.Intn(3) == 0 {
+				qi.Capability = res(fmt.Sprintf("cpu=%d,nvidia.com/gpu=%d", rng.Intn(30), rng.Intn(8)))
+			}
+			if rng.Intn(4) == 0 {
+				qi.Guarantee = res(fmt.Sprintf("cpu=%d", rng.Intn(8)))
+			}
+			queues = append(queues, qi)
+		}
+		m := NewQueueModel(DefaultConfig(), QueueTotals{Allocatable: res(fmt.Sprintf("cpu=%d,memory=128Gi,nvidia.com/gpu=%d,pods=%d", 8+rng.Intn(40), rng.Intn(16), rng.Intn(2)*110))}, queues)
+		for _, q := range queues {
+			requests[q.Name] = m.queues[q.Name].request
+		}
+		got, want := m.waterFill(nil), referenceWaterFill(m, requests)
+		for name := range want {
+			if !got[name].semanticEqual(want[name]) {
+				t.Fatalf("case %d queue %s: deserved %s, reference %s", i, name, got[name], want[name])
+			}
+		}
 	}
 }

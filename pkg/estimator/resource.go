@@ -418,3 +418,79 @@ func binaryQuantity(v float64) *resource.Quantity {
 func decimalQuantity(v float64) *resource.Quantity {
 	return resource.NewQuantity(int64(math.Floor(v)), resource.DecimalSI)
 }
+
+// addScaled adds rr*f to r in place (r.add(rr.scaled(f)) without the copy).
+func (r *vres) addScaled(rr vres, f float64) *vres {
+	r.cpu += rr.cpu * f
+	r.mem += rr.mem * f
+	for k, v := range rr.scalars {
+		if r.scalars == nil {
+			r.scalars = map[corev1.ResourceName]float64{}
+		}
+		r.scalars[k] += v * f
+	}
+	return r
+}
+
+// maxWith sets r to maxVres(r, rr) in place.
+func (r *vres) maxWith(rr vres) {
+	r.cpu = math.Max(r.cpu, rr.cpu)
+	r.mem = math.Max(r.mem, rr.mem)
+	if r.scalars == nil && rr.scalars == nil {
+		return
+	}
+	if r.scalars == nil {
+		r.scalars = make(map[corev1.ResourceName]float64, len(rr.scalars))
+	}
+	for k, v := range r.scalars {
+		if v < 0 {
+			delete(r.scalars, k)
+		}
+	}
+	for k, v := range rr.scalars {
+		if v >= 0 {
+			r.scalars[k] = math.Max(v, r.scalars[k])
+		}
+	}
+}
+
+// accumulateDiff adds r.diff(rr, dimZero) into inc and dec without intermediate copies,
+// keeping the key sets Volcano's Diff and Add produce.
+func (r vres) accumulateDiff(rr vres, inc, dec *vres) {
+	if r.cpu > rr.cpu {
+		inc.cpu += r.cpu - rr.cpu
+	} else {
+		dec.cpu += rr.cpu - r.cpu
+	}
+	if r.mem > rr.mem {
+		inc.mem += r.mem - rr.mem
+	} else {
+		dec.mem += rr.mem - r.mem
+	}
+	if inc.scalars == nil {
+		inc.scalars = map[corev1.ResourceName]float64{}
+	}
+	if dec.scalars == nil {
+		dec.scalars = map[corev1.ResourceName]float64{}
+	}
+	one := func(k corev1.ResourceName, l, rq float64) {
+		switch {
+		case l == float64(dimInfinity):
+			inc.scalars[k] += l
+		case rq == float64(dimInfinity):
+			dec.scalars[k] += rq
+		case l > rq:
+			inc.scalars[k] += l - rq
+		default:
+			dec.scalars[k] += rq - l
+		}
+	}
+	for k, l := range r.scalars {
+		one(k, l, rr.scalars[k])
+	}
+	for k, rq := range rr.scalars {
+		if _, ok := r.scalars[k]; !ok {
+			one(k, 0, rq)
+		}
+	}
+}

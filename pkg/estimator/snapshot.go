@@ -84,20 +84,21 @@ func (s *Store) Dirty() bool {
 func (s *Store) build() {
 	if s.allDirty {
 		for _, j := range s.jobs {
-			j.dirty = true
+			s.dirtyJobs[j.key] = j
 		}
 		for _, n := range s.nodes {
-			n.dirty = true
+			s.dirtyNodes[n.name] = n
 		}
 		s.allDirty = false
 	}
-	for _, j := range s.jobs {
-		if j.dirty {
-			s.computeJob(j)
-			s.markJobNodesDirty(j)
-			j.dirty = false
-		}
+	for key, j := range s.dirtyJobs {
+		s.applyJob(j, -1)
+		s.computeJob(j)
+		s.applyJob(j, 1)
+		s.markJobNodesDirty(j)
+		delete(s.dirtyJobs, key)
 	}
+	full := s.snap == nil || s.topoDirty || s.topo == nil || s.snap.width != len(s.dims.names) || s.snap.topo != s.topo
 	if s.topoDirty || s.topo == nil {
 		names := make([]string, 0, len(s.nodes))
 		for name := range s.nodes {
@@ -105,46 +106,51 @@ func (s *Store) build() {
 		}
 		sort.Strings(names)
 		nodes := make([]*corev1.Node, len(names))
+		s.nodeOrder = make([]*nodeRec, len(names))
 		for i, name := range names {
+			s.nodeOrder[i] = s.nodes[name]
 			nodes[i] = s.nodes[name].node
 		}
 		s.topo = newTopology(nodes)
 		s.topoDirty = false
+		full = true
 	}
 	width := len(s.dims.names)
 	snap := &Snapshot{
 		cfg: s.cfg, synced: s.synced, volcano: s.volcano,
-		topo: s.topo, dims: s.dims.clone(), width: width,
-		free:            make([]int64, len(s.topo.nodes)*width),
+		topo: s.topo, dims: s.dims, width: width,
 		nsQueues:        make(map[string]string, len(s.nsQueues)),
 		priorities:      make(map[string]int32, len(s.priorityClasses)),
 		defaultPriority: s.defaultPriority(),
 	}
+	if s.snap != nil && s.snap.dims.names != nil && len(s.snap.dims.names) == width {
+		snap.dims = s.snap.dims
+	} else {
+		snap.dims = s.dims.clone()
+	}
 	preemption := s.cfg.Preempt || s.cfg.Reclaim
-	if preemption {
-		snap.victims = make([][]victimAgg, len(s.topo.nodes))
-	}
-	for i, n := range s.topo.nodes {
-		r := s.nodes[n.Name]
-		if r.dirty {
-			s.computeVictims(r)
-			r.dirty = false
-		}
-		row := snap.free[i*width : (i+1)*width]
-		for d := 0; d < width; d++ {
-			var a, q int64
-			if d < len(r.alloc) {
-				a = r.alloc[d]
-			}
-			if d < len(r.req) {
-				q = r.req[d]
-			}
-			row[d] = a - q
-		}
+	if full {
+		snap.free = make([]int64, len(s.nodeOrder)*width)
 		if preemption {
-			snap.victims[i] = r.victims
+			snap.victims = make([][]victimAgg, len(s.nodeOrder))
+		}
+		for i, r := range s.nodeOrder {
+			if _, dirty := s.dirtyNodes[r.name]; dirty {
+				s.computeVictims(r)
+			}
+			s.fillRow(snap, i, r)
+		}
+	} else {
+		snap.free = append([]int64(nil), s.snap.free...)
+		if preemption {
+			snap.victims = append([][]victimAgg(nil), s.snap.victims...)
+		}
+		for _, r := range s.dirtyNodes {
+			s.computeVictims(r)
+			s.fillRow(snap, int(s.topo.index[r.name]), r)
 		}
 	}
+	clear(s.dirtyNodes)
 	for k, v := range s.nsQueues {
 		snap.nsQueues[k] = v
 	}
@@ -160,10 +166,29 @@ func (s *Store) build() {
 	s.dirty = false
 }
 
-// queueModel sums the jobs into their queues.
+// fillRow writes node r's free vector (and victims) into row i of snap.
+func (s *Store) fillRow(snap *Snapshot, i int, r *nodeRec) {
+	width := snap.width
+	row := snap.free[i*width : (i+1)*width]
+	for d := 0; d < width; d++ {
+		var a, q int64
+		if d < len(r.alloc) {
+			a = r.alloc[d]
+		}
+		if d < len(r.req) {
+			q = r.req[d]
+		}
+		row[d] = a - q
+	}
+	if snap.victims != nil {
+		snap.victims[i] = r.victims
+	}
+}
+
+// queueModel builds the queue model from the queues and the per-queue sums of their jobs.
 func (s *Store) queueModel() *QueueModel {
-	states := make(map[string]*queueState, len(s.queues))
 	list := make([]*queueState, 0, len(s.queues))
+	var inqueueTotal vres
 	for name, q := range s.queues {
 		st := &queueState{
 			name:         name,
@@ -175,28 +200,18 @@ func (s *Store) queueModel() *QueueModel {
 			specDeserv:   newVres(q.Spec.Deserved),
 			hasGuarantee: len(q.Spec.Guarantee.Resource) > 0,
 		}
-		states[name] = st
+		if a := s.qagg[name]; a != nil {
+			// Jobs of queues that do not exist are ignored, as Volcano ignores them.
+			st.jobs = a.jobs
+			st.allocated = a.allocated.clone()
+			st.request = a.request.clone()
+			st.inqueue = a.inqueue.clone()
+			st.elastic = a.elastic.clone()
+			// The overcommit plugin counts the same reservations (an Inqueue job without
+			// minResources reserves nothing in either).
+			inqueueTotal.add(a.inqueue)
+		}
 		list = append(list, st)
-	}
-	var inqueueTotal vres
-	for _, j := range s.jobs {
-		c := &j.contrib
-		if !c.valid {
-			continue
-		}
-		st, ok := states[c.queue]
-		if !ok {
-			// Volcano ignores jobs whose queue does not exist.
-			continue
-		}
-		st.jobs++
-		st.allocated.add(c.allocated)
-		st.request.add(c.request)
-		st.inqueue.add(c.inqueue)
-		st.elastic.add(c.elastic)
-		// The overcommit plugin counts the same reservations (an Inqueue job without
-		// minResources reserves nothing in either).
-		inqueueTotal.add(c.inqueue)
 	}
 	m := &QueueModel{
 		plugin:       s.cfg.QueuePlugin,

@@ -81,13 +81,13 @@ type podRec struct {
 
 // nodeRec is what the model keeps of a node.
 type nodeRec struct {
+	name    string
 	node    *corev1.Node
 	alloc   []int64
 	allocV  vres
 	req     []int64
 	pods    map[string]*podRec
 	victims []victimAgg
-	dirty   bool
 }
 
 // pgRec is what the model keeps of a PodGroup.
@@ -107,7 +107,6 @@ type jobRec struct {
 	key     string
 	pg      *pgRec
 	pods    map[string]*podRec
-	dirty   bool
 	contrib jobContrib
 }
 
@@ -162,12 +161,28 @@ type Store struct {
 	synced  bool
 	volcano bool
 
-	dirty     bool
-	topoDirty bool
-	allDirty  bool
-	topo      *topology
-	snap      *Snapshot
-	gen       uint64
+	// qagg sums the contributions of the jobs of each queue name (whether or not the
+	// queue exists).
+	qagg map[string]*queueAgg
+
+	dirty      bool
+	topoDirty  bool
+	allDirty   bool
+	dirtyJobs  map[string]*jobRec
+	dirtyNodes map[string]*nodeRec
+	topo       *topology
+	nodeOrder  []*nodeRec
+	snap       *Snapshot
+	gen        uint64
+}
+
+// queueAgg is the sum of the contributions of one queue's jobs.
+type queueAgg struct {
+	jobs      int
+	allocated vres
+	request   vres
+	inqueue   vres
+	elastic   vres
 }
 
 // NewStore returns an empty store for a member with the given configuration.
@@ -183,6 +198,9 @@ func NewStore(cfg Config) *Store {
 		priorityClasses: map[string]*schedulingv1.PriorityClass{},
 		nsQueues:        map[string]string{},
 		rsOwners:        map[string]string{},
+		qagg:            map[string]*queueAgg{},
+		dirtyJobs:       map[string]*jobRec{},
+		dirtyNodes:      map[string]*nodeRec{},
 		volcano:         cfg.QueuePlugin != QueuePluginNone,
 		dirty:           true,
 		topoDirty:       true,
@@ -225,7 +243,7 @@ func (s *Store) UpsertNode(n *corev1.Node) {
 	}
 	r, ok := s.nodes[n.Name]
 	if !ok {
-		r = &nodeRec{pods: map[string]*podRec{}}
+		r = &nodeRec{name: n.Name, pods: map[string]*podRec{}}
 		s.nodes[n.Name] = r
 		s.topoDirty = true
 		// Pods seen before their node start counting now.
@@ -245,8 +263,7 @@ func (s *Store) UpsertNode(n *corev1.Node) {
 	r.alloc = s.dims.vector(n.Status.Allocatable)
 	r.allocV = newVres(n.Status.Allocatable)
 	s.totalV.add(r.allocV)
-	r.dirty = true
-	s.dirty = true
+	s.touchNode(r)
 }
 
 // DeleteNode removes a node; its pods stop counting until it returns.
@@ -263,6 +280,7 @@ func (s *Store) DeleteNode(name string) {
 		s.addOrphan(p)
 	}
 	delete(s.nodes, name)
+	delete(s.dirtyNodes, name)
 	s.topoDirty = true
 	s.dirty = true
 }
@@ -350,7 +368,7 @@ func (s *Store) UpsertPod(p *corev1.Pod) {
 		if n, ok := s.nodes[r.node]; ok {
 			n.pods[r.key] = r
 			n.req = addVec(n.req, r.vec)
-			n.dirty = true
+			s.touchNode(n)
 			s.usedV.add(r.vreq)
 		} else {
 			s.addOrphan(r)
@@ -359,7 +377,7 @@ func (s *Store) UpsertPod(p *corev1.Pod) {
 	if r.group != "" {
 		j := s.job(r.group)
 		j.pods[r.key] = r
-		j.dirty = true
+		s.touchJob(j)
 	}
 	s.dirty = true
 }
@@ -388,14 +406,14 @@ func (s *Store) removePod(key string) {
 		if _, counted := n.pods[key]; counted {
 			delete(n.pods, key)
 			n.req = subVec(n.req, old.vec)
-			n.dirty = true
+			s.touchNode(n)
 			s.usedV.sub(old.vreq)
 		}
 	}
 	if old.group != "" {
 		if j, ok := s.jobs[old.group]; ok {
 			delete(j.pods, key)
-			j.dirty = true
+			s.touchJob(j)
 			s.dropJobIfEmpty(j)
 		}
 	}
@@ -413,16 +431,60 @@ func (s *Store) addOrphan(p *podRec) {
 func (s *Store) job(key string) *jobRec {
 	j, ok := s.jobs[key]
 	if !ok {
-		j = &jobRec{key: key, pods: map[string]*podRec{}, dirty: true}
+		j = &jobRec{key: key, pods: map[string]*podRec{}}
 		s.jobs[key] = j
+		s.touchJob(j)
 	}
 	return j
 }
 
 func (s *Store) dropJobIfEmpty(j *jobRec) {
 	if j.pg == nil && len(j.pods) == 0 {
-		// Its pods' nodes may hold stale victim entries.
+		s.applyJob(j, -1)
+		j.contrib = jobContrib{}
 		delete(s.jobs, j.key)
+		delete(s.dirtyJobs, j.key)
+	}
+}
+
+// touchNode marks a node's row and victims for recomputation.
+func (s *Store) touchNode(n *nodeRec) {
+	s.dirtyNodes[n.name] = n
+	s.dirty = true
+}
+
+// touchJob marks a job's contribution for recomputation.
+func (s *Store) touchJob(j *jobRec) {
+	s.dirtyJobs[j.key] = j
+	s.dirty = true
+}
+
+// applyJob adds (sign 1) or removes (sign -1) a job's contribution to its queue's sums.
+func (s *Store) applyJob(j *jobRec, sign int) {
+	c := &j.contrib
+	if !c.valid {
+		return
+	}
+	a := s.qagg[c.queue]
+	if a == nil {
+		a = &queueAgg{}
+		s.qagg[c.queue] = a
+	}
+	if sign > 0 {
+		a.jobs++
+		a.allocated.add(c.allocated)
+		a.request.add(c.request)
+		a.inqueue.add(c.inqueue)
+		a.elastic.add(c.elastic)
+		return
+	}
+	a.jobs--
+	a.allocated.sub(c.allocated)
+	a.request.sub(c.request)
+	a.inqueue.sub(c.inqueue)
+	a.elastic.sub(c.elastic)
+	if a.jobs == 0 {
+		delete(s.qagg, c.queue)
 	}
 }
 
@@ -453,8 +515,7 @@ func (s *Store) UpsertPodGroup(pg *schedulingv1beta1.PodGroup) {
 	}
 	j := s.job(podKey(pg.Namespace, pg.Name))
 	j.pg = r
-	j.dirty = true
-	s.dirty = true
+	s.touchJob(j)
 }
 
 // DeletePodGroup removes a PodGroup.
@@ -463,10 +524,9 @@ func (s *Store) DeletePodGroup(namespace, name string) {
 	defer s.mu.Unlock()
 	if j, ok := s.jobs[podKey(namespace, name)]; ok {
 		j.pg = nil
-		j.dirty = true
+		s.touchJob(j)
 		s.markJobNodesDirty(j)
 		s.dropJobIfEmpty(j)
-		s.dirty = true
 	}
 }
 
@@ -544,7 +604,9 @@ func (s *Store) SetReplicaSetOwner(namespace, replicaSet, deployment string) {
 func (s *Store) markJobNodesDirty(j *jobRec) {
 	for _, p := range j.pods {
 		if n, ok := s.nodes[p.node]; ok {
-			n.dirty = true
+			if _, counted := n.pods[p.key]; counted {
+				s.touchNode(n)
+			}
 		}
 	}
 }
