@@ -84,6 +84,8 @@ func NewSource(cfg Config, opts ...Option) (*Source, error) {
 		return nil, fmt.Errorf("invalid telemetry configuration: %w", errs.ToAggregate())
 	}
 	s := &Source{cfg: cfg, names: NewNames(cfg.ClusterMapping, cfg.IgnoreUnmappedClusters), now: time.Now, lastState: map[string]string{}}
+	notQueried := "not queried yet"
+
 	for _, u := range cfg.Queries.Utilization {
 		if u.Query != Disabled {
 			s.entries = append(s.entries, entry{name: "utilization/" + string(u.Resource), kind: kindUtilization, resource: u.Resource, query: u.Query})
@@ -104,7 +106,8 @@ func NewSource(cfg Config, opts ...Option) (*Source, error) {
 	empty.Resources = s.resources()
 	empty.utilization = make([][]Sample, len(empty.Resources))
 	for _, e := range s.entries {
-		empty.Queries = append(empty.Queries, QueryStatus{Name: e.name, Query: e.query, Error: "not queried yet"})
+		empty.Queries = append(empty.Queries, QueryStatus{Name: e.name, Query: e.query, Error: notQueried})
+		s.lastState[e.name] = notQueried // so that the first answer is logged
 	}
 	s.snapshot.Store(empty)
 	for _, o := range opts {
