@@ -183,3 +183,22 @@ func (w *weightedNormalizer) NormalizeScore(ctx context.Context, scores karmadaf
 	}
 	return nil
 }
+
+// KarmadaRegistry returns the registry Karmada's scheduler ends up with for this profile:
+// its in-tree registry (inTree, from karmadaplugins.NewInTreeRegistry) merged with
+// Registry's plugins and filtered by the --plugins list, exactly as karmada-scheduler
+// builds it. Simulations and tests run Karmada's generic scheduler over it.
+func (p *Profile) KarmadaRegistry(h framework.Handle, inTree runtime.Registry) (runtime.Registry, error) {
+	reg, enabled, err := p.Registry(h)
+	if err != nil {
+		return nil, err
+	}
+	merged := runtime.Registry{}
+	if err := merged.Merge(inTree); err != nil {
+		return nil, err
+	}
+	if err := merged.Merge(reg); err != nil {
+		return nil, fmt.Errorf("registering kurator's plugins with Karmada's: %w", err)
+	}
+	return merged.Filter(enabled), nil
+}

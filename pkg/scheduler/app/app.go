@@ -33,7 +33,7 @@ in-tree plugins included, their weights and their arguments. Every other flag is
 scheduler's: kubeconfig, leader election, feature gates, estimators, --scheduler-name.`
 
 	kfs := pflag.NewFlagSet("kurator", pflag.ContinueOnError)
-	kfs.StringVar(&o.config, "config", "", "Path to a KubeSchedulerConfiguration profile (kubescheduler.config.k8s.io/v1). Without it every plugin runs with weight 1 and default arguments. --plugins cannot be combined with it.")
+	kfs.StringVar(&o.config, "config", "", "Path to a KubeSchedulerConfiguration profile (kubescheduler.config.k8s.io/v1). Without it every plugin runs at every extension point it has, weight 1, default arguments. Replaces --plugins, which kurator-scheduler sets from the profile.")
 	cmd.Flags().AddFlagSet(kfs)
 
 	karmadaPre := cmd.PersistentPreRunE

@@ -1,0 +1,273 @@
+package scheduler
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+
+	clusterv1alpha1 "github.com/karmada-io/karmada/pkg/apis/cluster/v1alpha1"
+	workv1alpha2 "github.com/karmada-io/karmada/pkg/apis/work/v1alpha2"
+	"github.com/karmada-io/karmada/pkg/scheduler/core"
+	karmadafw "github.com/karmada-io/karmada/pkg/scheduler/framework"
+	karmadaplugins "github.com/karmada-io/karmada/pkg/scheduler/framework/plugins"
+	"github.com/karmada-io/karmada/pkg/scheduler/framework/runtime"
+
+	"kurator.dev/kurator/pkg/scheduler/framework"
+	st "kurator.dev/kurator/pkg/scheduler/testing"
+	"kurator.dev/kurator/pkg/scheduler/workload"
+	"kurator.dev/kurator/pkg/telemetry"
+)
+
+var now = time.Unix(1_700_000_000, 0)
+
+// seed is the kurator-up seed scenario: clusters, telemetry and templates.
+func seed() (st.Clusters, *framework.StaticHandle) {
+	clusters := st.Clusters{
+		st.Cluster("aliyun").Network("network-hangzhou").Locality("alibaba-cloud", "cn-hangzhou", "cn-hangzhou-h").Capacity("64", "256Gi", "0", "0").Obj(),
+		st.Cluster("tencent").Network("network-shanghai").Locality("tencent-cloud", "cn-shanghai", "ap-shanghai-5").Capacity("96", "640Gi", "0", "0").Obj(),
+		st.Cluster("edge").Network("network-edge").Locality("edge", "cn-hangzhou", "cn-hangzhou-edge-1").Capacity("8", "16Gi", "0", "0").Obj(),
+	}
+	lat := func(v float64) telemetry.Sample { return telemetry.Sample{Value: v} }
+	util := func(v float64) telemetry.Sample { return telemetry.Sample{Value: v} }
+	flow := func(src, wl, dst, svc string, rps float64) telemetry.Flow {
+		return telemetry.Flow{SourceCluster: src, SourceWorkload: wl, SourceNamespace: "default",
+			DestinationCluster: dst, DestinationService: svc, DestinationNamespace: "default", Rate: telemetry.Sample{Value: rps}}
+	}
+	snap := telemetry.NewSnapshot(telemetry.SnapshotData{
+		Time: now, MaxSampleAge: time.Minute,
+		Utilization: map[corev1.ResourceName]map[string]telemetry.Sample{
+			"cpu":    {"aliyun": util(0.45), "tencent": util(0.30), "edge": util(0.20)},
+			"memory": {"aliyun": util(0.50), "tencent": util(0.35), "edge": util(0.30)},
+		},
+		Latency: map[[2]string]telemetry.Sample{
+			{"aliyun", "aliyun"}: lat(4.9), {"aliyun", "tencent"}: lat(24.1),
+			{"edge", "aliyun"}: lat(48.8), {"edge", "tencent"}: lat(97.7), {"tencent", "aliyun"}: lat(24),
+		},
+		Flows: []telemetry.Flow{
+			flow("aliyun", "web-frontend", "aliyun", "core", 400),
+			flow("tencent", "inference-gateway", "aliyun", "core", 60),
+			flow("edge", "classroom-sync", "aliyun", "core", 30),
+			flow("aliyun", "core", "tencent", "model-server", 50),
+			flow("edge", "classroom-sync", "tencent", "model-server", 10),
+		},
+	})
+	templates := &st.Templates{Annotations: map[string]map[string]string{
+		"default/ai-interaction": {workload.AnnotationPeers: "core", workload.AnnotationSLO: "30ms"},
+	}}
+	return clusters, &framework.StaticHandle{Snapshot: snap, TemplateGetter: templates, ClusterGetter: clusters, Clock: func() time.Time { return now }}
+}
+
+func aiInteraction() *workv1alpha2.ResourceBindingSpec {
+	return st.Binding("default", "ai-interaction").Replicas(2, "500m", "512Mi", "").SpreadToOne().Obj()
+}
+
+func TestRegistryDefault(t *testing.T) {
+	_, h := seed()
+	p := DefaultProfile(DefaultCatalog())
+	reg, enabled, err := p.Registry(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p.catalog.Names(), enabled); diff != "" {
+		t.Errorf("--plugins (-want +got):\n%s", diff)
+	}
+	if got := reg.FactoryNames(); strings.Join(got, ",") != "ClusterUtilization,MeshTopology,NetworkLatency" {
+		t.Errorf("out-of-tree plugins = %v", got)
+	}
+	for name, f := range reg {
+		pl, err := f()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := pl.(framework.Explainer); !ok || pl.Name() != name {
+			t.Errorf("%s registered as %T named %s; want the plugin itself", name, pl, pl.Name())
+		}
+	}
+}
+
+func TestRegistryWrappers(t *testing.T) {
+	_, h := seed()
+	p, err := ParseProfile([]byte(header+`
+profiles:
+- plugins:
+    score:
+      disabled: [{name: ClusterAffinity}]
+      enabled:
+      - {name: ClusterLocality, weight: 3}
+      - {name: NetworkLatency, weight: 2}
+    filter:
+      disabled: [{name: NetworkLatency}]
+`), DefaultCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, enabled, err := p.Registry(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEnabled := []string{"APIEnablement", "ClusterEviction", "ClusterUtilization", "MeshTopology", "NetworkLatency", "SpreadConstraint", "TaintToleration",
+		"kurator/ClusterAffinity", "kurator/ClusterLocality"}
+	sort.Strings(wantEnabled)
+	if diff := cmp.Diff(wantEnabled, enabled); diff != "" {
+		t.Errorf("--plugins (-want +got):\n%s", diff)
+	}
+	for name, want := range map[string][2]bool{
+		"kurator/ClusterAffinity": {true, false},
+		"kurator/ClusterLocality": {false, true},
+		"NetworkLatency":          {false, true},
+		"ClusterUtilization":      {true, true},
+	} {
+		pl, err := reg[name]()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, f := pl.(karmadafw.FilterPlugin)
+		_, s := pl.(karmadafw.ScorePlugin)
+		if [2]bool{f, s} != want || pl.Name() != name {
+			t.Errorf("%s: %T filter %v score %v named %s; want filter %v score %v", name, pl, f, s, pl.Name(), want[0], want[1])
+		}
+	}
+	// Karmada merges its in-tree registry with ours before filtering by --plugins: no duplicates.
+	kr, err := p.KarmadaRegistry(h, karmadaplugins.NewInTreeRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantEnabled, kr.FactoryNames()); diff != "" {
+		t.Errorf("Karmada's registry (-want +got):\n%s", diff)
+	}
+}
+
+// karmadaRun runs Karmada's own framework over a registry: the feasible clusters and, per
+// plugin, the weighted scores Karmada sums.
+func karmadaRun(t *testing.T, reg runtime.Registry, spec *workv1alpha2.ResourceBindingSpec, clusters []*clusterv1alpha1.Cluster) ([]string, karmadafw.PluginToClusterScores) {
+	t.Helper()
+	fw, err := runtime.NewFramework(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var feasible []*clusterv1alpha1.Cluster
+	var names []string
+	for _, c := range clusters {
+		if res := fw.RunFilterPlugins(&karmadafw.FilterContext{Context: t.Context(), BindingSpec: spec, BindingStatus: &workv1alpha2.ResourceBindingStatus{}, Cluster: c}); res.IsSuccess() {
+			feasible = append(feasible, c)
+			names = append(names, c.Name)
+		}
+	}
+	scores, res := fw.RunScorePlugins(t.Context(), spec, feasible)
+	if !res.IsSuccess() {
+		t.Fatal(res.AsError())
+	}
+	return names, scores
+}
+
+func TestEvaluateMatchesKarmada(t *testing.T) {
+	clusters, h := seed()
+	p, err := LoadProfile("../../artifacts/scheduler/default.yaml", DefaultCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := p.KarmadaRegistry(h, karmadaplugins.NewInTreeRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := aiInteraction()
+	feasible, scores := karmadaRun(t, reg, spec, clusters)
+
+	ev, err := NewEvaluator(p, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ev.Evaluate(t.Context(), Input{Spec: spec, Clusters: clusters})
+	var gotFeasible []string
+	for _, c := range got.Feasible() {
+		gotFeasible = append(gotFeasible, c.Cluster)
+		var karmadaTotal int64
+		for _, list := range scores {
+			for _, s := range list {
+				if s.Cluster.Name == c.Cluster {
+					karmadaTotal += s.Score
+				}
+			}
+		}
+		if c.TotalScore != karmadaTotal {
+			t.Errorf("%s: evaluation total %d, Karmada's %d", c.Cluster, c.TotalScore, karmadaTotal)
+		}
+	}
+	sort.Strings(gotFeasible)
+	sort.Strings(feasible)
+	if diff := cmp.Diff(feasible, gotFeasible); diff != "" {
+		t.Errorf("feasible (-karmada +evaluation):\n%s", diff)
+	}
+
+	// The explanation: edge is filtered by NetworkLatency, aliyun wins.
+	byName := map[string]ClusterEvaluation{}
+	for _, c := range got.Clusters {
+		byName[c.Cluster] = c
+	}
+	edge := byName["edge"]
+	if edge.Feasible || len(edge.Scores) != 0 {
+		t.Errorf("edge = %+v", edge)
+	}
+	for _, f := range edge.Filters {
+		if f.Plugin == "NetworkLatency" && (f.Feasible || !strings.Contains(strings.Join(f.Reasons, ";"), "above the SLO 30.0ms")) {
+			t.Errorf("edge NetworkLatency verdict = %+v", f)
+		}
+	}
+	best := got.Feasible()[0]
+	if best.Cluster != "aliyun" {
+		t.Errorf("best = %s; want aliyun", best.Cluster)
+	}
+	for _, s := range best.Scores {
+		if s.Plugin == "NetworkLatency" && (s.Score != 86 || s.Weight != 3 || s.Weighted != 258 || len(s.Reasons) == 0) {
+			t.Errorf("aliyun NetworkLatency = %+v", s)
+		}
+	}
+	targets, err := Select(Input{Spec: spec, Clusters: clusters}, got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]workv1alpha2.TargetCluster{{Name: "aliyun", Replicas: 2}}, targets); diff != "" {
+		t.Errorf("selection (-want +got):\n%s", diff)
+	}
+	est, err := Estimate(context.Background(), spec, clusters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := est["general-estimator"]; len(g) != 3 || g[1].Name != "tencent" || g[1].Replicas != 192 {
+		t.Errorf("general estimator = %+v", g)
+	}
+}
+
+// TestGenericScheduler runs Karmada's whole scheduling algorithm: stock Karmada sends
+// ai-interaction to the cluster with the most room (tencent), kurator next to core (aliyun).
+func TestGenericScheduler(t *testing.T) {
+	clusters, h := seed()
+	fleet := st.NewFleet(clusters...)
+	p, err := LoadProfile("../../artifacts/scheduler/default.yaml", DefaultCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := p.KarmadaRegistry(h, karmadaplugins.NewInTreeRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, reg := range map[string]runtime.Registry{"stock": karmadaplugins.NewInTreeRegistry(), "kurator": kr} {
+		algo, err := fleet.GenericScheduler(reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := algo.Schedule(t.Context(), aiInteraction(), &workv1alpha2.ResourceBindingStatus{}, &core.ScheduleAlgorithmOption{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"stock": "tencent", "kurator": "aliyun"}[name]
+		if len(res.SuggestedClusters) != 1 || res.SuggestedClusters[0].Name != want {
+			t.Errorf("%s: scheduled to %v; want %s", name, res.SuggestedClusters, want)
+		}
+	}
+}
