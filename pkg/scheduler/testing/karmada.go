@@ -32,7 +32,9 @@ func (f *Fleet) Update(c *clusterv1alpha1.Cluster) {
 }
 
 // Lister lists the fleet's clusters.
-func (f *Fleet) Lister() clusterlister.ClusterLister { return clusterlister.NewClusterLister(f.indexer) }
+func (f *Fleet) Lister() clusterlister.ClusterLister {
+	return clusterlister.NewClusterLister(f.indexer)
+}
 
 // GenericScheduler returns Karmada's own scheduling algorithm (filter, score, select,
 // assign replicas) over the fleet with the plugins of registry: what karmada-scheduler runs
