@@ -178,7 +178,13 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input) *Evaluation {
 			}
 			list[i] = karmadafw.ClusterScore{Cluster: c, Score: s}
 		}
-		if ext := p.score.ScoreExtensions(); ext != nil {
+		if n, ok := p.explainer.(framework.Normalizer); ok && p.score.ScoreExtensions() != nil {
+			for i, note := range n.NormalizeFor(ctx, snap, in.Spec, list) {
+				if note != "" {
+					verdicts[i].Reasons = append(verdicts[i].Reasons, "normalized to "+note)
+				}
+			}
+		} else if ext := p.score.ScoreExtensions(); ext != nil {
 			if res := ext.NormalizeScore(ctx, list); !res.IsSuccess() {
 				for i := range verdicts {
 					verdicts[i].Reasons = append(verdicts[i].Reasons, fmt.Sprintf("normalization failed: %v", res.AsError()))

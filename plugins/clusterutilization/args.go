@@ -23,6 +23,9 @@ const (
 	TargetLoadPacking Mode = "TargetLoadPacking"
 	// LeastUtilized prefers the least utilized cluster (LeastUtilizedScore).
 	LeastUtilized Mode = "LeastUtilized"
+	// Headroom scores the clusters below their target nearly alike and avoids the others
+	// (HeadroomScore): utilization acts as a gate and leaves the choice to other plugins.
+	Headroom Mode = "Headroom"
 )
 
 // maxResources bounds Args.Resources, so that the per-cluster path works on fixed arrays.
@@ -32,7 +35,7 @@ const maxResources = 8
 type Args struct {
 	metav1.TypeMeta `json:",inline"`
 
-	// Mode is TargetLoadPacking (default) or LeastUtilized.
+	// Mode is TargetLoadPacking (default), LeastUtilized or Headroom.
 	Mode Mode `json:"mode,omitempty"`
 
 	// Resources are the resources judged, each with a telemetry utilization query of the
@@ -43,6 +46,11 @@ type Args struct {
 	// Predict adds the workload's requests (all replicas, relative to the cluster's
 	// allocatable) to the observed utilization before scoring. Defaults to true.
 	Predict *bool `json:"predict,omitempty"`
+
+	// AvoidAboveTarget scores 0, after scoring every feasible cluster, the clusters this
+	// workload would push above a resource's target when another feasible cluster stays at
+	// or below every target with it. Defaults to true.
+	AvoidAboveTarget *bool `json:"avoidAboveTarget,omitempty"`
 
 	// FailClosed filters out clusters without fresh utilization data instead of letting
 	// them pass. Defaults to false: missing data never blocks scheduling.
@@ -55,7 +63,8 @@ type Resource struct {
 	Name corev1.ResourceName `json:"name"`
 	// Weight of the resource in the score, 1..100. Defaults to 1.
 	Weight int64 `json:"weight,omitempty"`
-	// TargetPercent is the utilization TargetLoadPacking packs clusters up to, 1..99.
+	// TargetPercent is the utilization TargetLoadPacking packs clusters up to and above
+	// which Headroom and AvoidAboveTarget avoid a cluster, 1..99.
 	TargetPercent int64 `json:"targetPercent,omitempty"`
 	// CeilingPercent is the observed utilization above which Filter rejects a cluster,
 	// TargetPercent+1..100; 100 disables the filter for this resource.
@@ -95,13 +104,16 @@ func (a *Args) SetDefaults() {
 	if a.Predict == nil {
 		a.Predict = ptr.To(true)
 	}
+	if a.AvoidAboveTarget == nil {
+		a.AvoidAboveTarget = ptr.To(true)
+	}
 }
 
 // Validate implements framework.Args.
 func (a *Args) Validate(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	if a.Mode != TargetLoadPacking && a.Mode != LeastUtilized {
-		errs = append(errs, field.NotSupported(p.Child("mode"), a.Mode, []Mode{TargetLoadPacking, LeastUtilized}))
+	if a.Mode != TargetLoadPacking && a.Mode != LeastUtilized && a.Mode != Headroom {
+		errs = append(errs, field.NotSupported(p.Child("mode"), a.Mode, []Mode{TargetLoadPacking, LeastUtilized, Headroom}))
 	}
 	if len(a.Resources) == 0 || len(a.Resources) > maxResources {
 		errs = append(errs, field.Invalid(p.Child("resources"), len(a.Resources), fmt.Sprintf("must list 1 to %d resources", maxResources)))

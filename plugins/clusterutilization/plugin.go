@@ -86,8 +86,68 @@ func (p *Plugin) Score(ctx context.Context, spec *workv1alpha2.ResourceBindingSp
 	return e.score, nil
 }
 
-// ScoreExtensions implements karmadafw.ScorePlugin.
-func (p *Plugin) ScoreExtensions() karmadafw.ScoreExtensions { return nil }
+// ScoreExtensions implements karmadafw.ScorePlugin: the plugin normalizes its scores when
+// AvoidAboveTarget is on.
+func (p *Plugin) ScoreExtensions() karmadafw.ScoreExtensions {
+	if *p.args.AvoidAboveTarget {
+		return p
+	}
+	return nil
+}
+
+// NormalizeScore implements karmadafw.ScoreExtensions. Karmada scores every cluster of a
+// binding with one plugin and then normalizes, one binding at a time, so the last state is
+// the binding's.
+func (p *Plugin) NormalizeScore(_ context.Context, scores karmadafw.ClusterScoreList) *karmadafw.Result {
+	if st := p.last.Load(); st != nil {
+		p.avoidAboveTarget(st, scores)
+	}
+	return nil
+}
+
+// NormalizeFor implements framework.Normalizer.
+func (p *Plugin) NormalizeFor(_ context.Context, snap *telemetry.Snapshot, spec *workv1alpha2.ResourceBindingSpec, scores karmadafw.ClusterScoreList) []string {
+	if !*p.args.AvoidAboveTarget {
+		return nil
+	}
+	st := p.state(spec, snap)
+	room, above := p.avoidAboveTarget(st, scores)
+	if room == "" {
+		return nil
+	}
+	notes := make([]string, len(scores))
+	for i := range scores {
+		if above[i] {
+			notes[i] = fmt.Sprintf("0: this workload would take the cluster above its utilization target while %s stays below", room)
+		}
+	}
+	return notes
+}
+
+// avoidAboveTarget zeroes the scores of the clusters the workload would push above a target
+// when another cluster keeps room; it returns one such cluster ("" when none) and which
+// clusters were zeroed.
+func (p *Plugin) avoidAboveTarget(st *state, scores karmadafw.ClusterScoreList) (string, []bool) {
+	above := make([]bool, len(scores))
+	room := ""
+	for i := range scores {
+		var e evaluation
+		st.evaluate(p, scores[i].Cluster, &e)
+		above[i] = e.above
+		if !e.above && !e.neutral && room == "" {
+			room = scores[i].Cluster.Name
+		}
+	}
+	if room == "" {
+		return "", nil
+	}
+	for i := range scores {
+		if above[i] {
+			scores[i].Score = 0
+		}
+	}
+	return room, above
+}
 
 // state is what depends on the binding and the snapshot only.
 type state struct {
@@ -146,7 +206,8 @@ type evaluation struct {
 	fresh     [maxResources]bool
 	predicted [maxResources]float64
 	scores    [maxResources]float64
-	over      int // the first active resource above its ceiling, or -1
+	over      int  // the first active resource above its ceiling, or -1
+	above     bool // some resource would go above its target with the workload
 	missing   int // active resources without fresh data
 	active    int
 	feasible  bool
@@ -180,10 +241,16 @@ func (st *state) evaluate(p *Plugin, cluster *clusterv1alpha1.Cluster, e *evalua
 				e.over = i
 			}
 			e.predicted[i] = Predict(u, st.request[i], allocatable(cluster, r.name))
-			if p.args.Mode == LeastUtilized {
+			switch p.args.Mode {
+			case LeastUtilized:
 				s = LeastUtilizedScore(e.predicted[i])
-			} else {
+			case Headroom:
+				s = HeadroomScore(e.predicted[i], r.target, r.ceiling)
+			default:
 				s = TargetLoadPackingScore(e.predicted[i], r.target, r.ceiling)
+			}
+			if e.predicted[i] > r.target {
+				e.above = true
 			}
 		} else {
 			e.missing++

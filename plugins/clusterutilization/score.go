@@ -24,6 +24,28 @@ func TargetLoadPackingScore(u, target, ceiling float64) float64 {
 	}
 }
 
+// HeadroomScore treats every cluster with room below its target nearly alike and avoids the
+// others (fractions in [0, 1], target < ceiling):
+//
+//	u ≤ target:            100 − 10·u/target, from 100 at 0 % to 90 at the target
+//	target < u < ceiling:  40·(ceiling − u)/(ceiling − target), from 40 to 0
+//	u ≥ ceiling:           0
+//
+// The small slope below the target leaves the choice among clusters with room to the other
+// plugins (latency, topology), with a mild preference for the less utilized; the fall of 50
+// at the target keeps workloads off clusters they would push above it.
+func HeadroomScore(u, target, ceiling float64) float64 {
+	u = clamp01(u)
+	switch {
+	case u <= target:
+		return 100 - 10*u/target
+	case u < ceiling:
+		return 40 * (ceiling - u) / (ceiling - target)
+	default:
+		return 0
+	}
+}
+
 // LeastUtilizedScore is 100 at 0 % and 0 at 100 %: the least utilized cluster wins.
 func LeastUtilizedScore(u float64) float64 {
 	return 100 * (1 - clamp01(u))

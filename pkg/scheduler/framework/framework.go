@@ -15,6 +15,7 @@ import (
 
 	clusterv1alpha1 "github.com/karmada-io/karmada/pkg/apis/cluster/v1alpha1"
 	workv1alpha2 "github.com/karmada-io/karmada/pkg/apis/work/v1alpha2"
+	karmadafw "github.com/karmada-io/karmada/pkg/scheduler/framework"
 
 	"kurator.dev/kurator/pkg/telemetry"
 )
@@ -73,6 +74,13 @@ type Verdict struct {
 // for the given snapshot, with reasons.
 type Explainer interface {
 	Explain(ctx context.Context, snap *telemetry.Snapshot, spec *workv1alpha2.ResourceBindingSpec, cluster *clusterv1alpha1.Cluster) Verdict
+}
+
+// Normalizer is implemented by kurator plugins whose NormalizeScore depends on the binding:
+// NormalizeFor normalizes the scores of one binding's feasible clusters, like NormalizeScore,
+// and returns a note per score it changed ("" for the others), or nil when it changed none.
+type Normalizer interface {
+	NormalizeFor(ctx context.Context, snap *telemetry.Snapshot, spec *workv1alpha2.ResourceBindingSpec, scores karmadafw.ClusterScoreList) []string
 }
 
 // StaticHandle is a Handle over fixed inputs: tests, simulations and evaluations of a given
