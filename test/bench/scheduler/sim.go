@@ -45,12 +45,12 @@ type result struct {
 	overClusters int
 	// aboveAtEnd counts the clusters that started at or below the target and ended above it
 	// while another cluster still has room below it for a typical workload.
-	aboveAtEnd int
-	maxUtil         float64
-	unschedulable   int
+	aboveAtEnd    int
+	maxUtil       float64
+	unschedulable int
 	// why counts unschedulable workloads by reason: "no room below the ceilings", "SLO", other.
-	why             map[string]int
-	fleetUtil       [2]float64 // fleet-wide utilization before and after
+	why       map[string]int
+	fleetUtil [2]float64 // fleet-wide utilization before and after
 }
 
 // simulation places requests one by one with a scheduler, updating the fleet and the
