@@ -193,127 +193,160 @@ func componentFlags(cfg *configv1.KubeSchedulerConfiguration) map[string]string 
 // then each extension point's disabled list ("*" disables all defaults) and enabled list
 // (which adds a plugin or sets a default plugin's weight).
 func resolvePlugins(plugins *configv1.Plugins, catalog *Catalog, p *field.Path) ([]PluginSetting, field.ErrorList) {
-	type point struct {
-		on     bool
-		weight int64
-	}
-	filter, score := map[string]*point{}, map[string]*point{}
-	for name, e := range catalog.entries {
-		if e.filter {
-			filter[name] = &point{on: true}
-		}
-		if e.score {
-			score[name] = &point{on: true, weight: 1}
-		}
-	}
-	var errs field.ErrorList
+	r := newResolver(catalog)
 	if plugins != nil {
-		for name, set := range map[string]configv1.PluginSet{
-			"queueSort": plugins.QueueSort, "preEnqueue": plugins.PreEnqueue, "preFilter": plugins.PreFilter,
-			"postFilter": plugins.PostFilter, "preScore": plugins.PreScore, "reserve": plugins.Reserve,
-			"permit": plugins.Permit, "preBind": plugins.PreBind, "bind": plugins.Bind, "postBind": plugins.PostBind,
-		} {
-			if len(set.Enabled)+len(set.Disabled) > 0 {
-				errs = append(errs, field.Forbidden(p.Child(name), "Karmada's scheduling framework has only filter and score extension points"))
-			}
-		}
-		known := func(fp *field.Path, name string) *pluginEntry {
-			e, ok := catalog.entries[name]
-			if !ok {
-				errs = append(errs, field.NotSupported(fp.Child("name"), name, catalog.Names()))
-			}
-			return e
-		}
-		weightOf := func(fp *field.Path, w *int32) int64 {
-			if w == nil || *w == 0 {
-				return 1
-			}
-			if *w < 0 || *w > MaxWeight {
-				errs = append(errs, field.Invalid(fp.Child("weight"), *w, fmt.Sprintf("must be 1 to %d", MaxWeight)))
-			}
-			return int64(*w)
-		}
-		// disable turns plugins off at one extension point; disabling a point a plugin does
-		// not implement is harmless.
-		disable := func(set map[string]*point, list []configv1.Plugin, lp *field.Path) {
-			for i, pl := range list {
-				if pl.Name == "*" {
-					for _, pt := range set {
-						pt.on = false
-					}
-					continue
-				}
-				if e := known(lp.Index(i), pl.Name); e != nil && set[pl.Name] != nil {
-					set[pl.Name].on = false
-				}
-			}
-		}
-
-		// multiPoint: enable or disable a plugin at every extension point it implements.
+		r.forbidOtherPoints(plugins, p)
 		mp := p.Child("multiPoint")
-		disable(filter, plugins.MultiPoint.Disabled, mp.Child("disabled"))
-		disable(score, plugins.MultiPoint.Disabled, mp.Child("disabled"))
+		r.disable(r.filter, plugins.MultiPoint.Disabled, mp.Child("disabled"))
+		r.disable(r.score, plugins.MultiPoint.Disabled, mp.Child("disabled"))
 		for i, pl := range plugins.MultiPoint.Enabled {
-			ep := mp.Child("enabled").Index(i)
-			e := known(ep, pl.Name)
-			if e == nil {
-				continue
-			}
-			w := weightOf(ep, pl.Weight)
-			if e.filter {
-				filter[pl.Name] = &point{on: true}
-			}
-			if e.score {
-				score[pl.Name] = &point{on: true, weight: w}
-			} else if pl.Weight != nil {
-				errs = append(errs, field.Invalid(ep.Child("weight"), *pl.Weight, fmt.Sprintf("%s has no score extension point to weigh", pl.Name)))
-			}
+			r.enableMultiPoint(pl, mp.Child("enabled").Index(i))
 		}
-
 		fp := p.Child("filter")
-		disable(filter, plugins.Filter.Disabled, fp.Child("disabled"))
+		r.disable(r.filter, plugins.Filter.Disabled, fp.Child("disabled"))
 		for i, pl := range plugins.Filter.Enabled {
-			ep := fp.Child("enabled").Index(i)
-			e := known(ep, pl.Name)
-			switch {
-			case e == nil:
-			case !e.filter:
-				errs = append(errs, field.Invalid(ep.Child("name"), pl.Name, "has no filter extension point; enable it under score"))
-			case pl.Weight != nil:
-				errs = append(errs, field.Invalid(ep.Child("weight"), *pl.Weight, "weights apply to score plugins only"))
-			default:
-				filter[pl.Name] = &point{on: true}
-			}
+			r.enableFilter(pl, fp.Child("enabled").Index(i))
 		}
 		sp := p.Child("score")
-		disable(score, plugins.Score.Disabled, sp.Child("disabled"))
+		r.disable(r.score, plugins.Score.Disabled, sp.Child("disabled"))
 		for i, pl := range plugins.Score.Enabled {
-			ep := sp.Child("enabled").Index(i)
-			e := known(ep, pl.Name)
-			switch {
-			case e == nil:
-			case !e.score:
-				errs = append(errs, field.Invalid(ep.Child("name"), pl.Name, "has no score extension point; enable it under filter"))
-			default:
-				score[pl.Name] = &point{on: true, weight: weightOf(ep, pl.Weight)}
-			}
+			r.enableScore(pl, sp.Child("enabled").Index(i))
 		}
 	}
+	return r.settings(), r.errs
+}
+
+// point is a plugin at one extension point.
+type point struct {
+	on     bool
+	weight int64
+}
+
+// pluginResolver accumulates the plugins enabled at filter and score.
+type pluginResolver struct {
+	catalog       *Catalog
+	filter, score map[string]*point
+	errs          field.ErrorList
+}
+
+func newResolver(catalog *Catalog) *pluginResolver {
+	r := &pluginResolver{catalog: catalog, filter: map[string]*point{}, score: map[string]*point{}}
+	for name, e := range catalog.entries {
+		if e.filter {
+			r.filter[name] = &point{on: true}
+		}
+		if e.score {
+			r.score[name] = &point{on: true, weight: 1}
+		}
+	}
+	return r
+}
+
+func (r *pluginResolver) forbidOtherPoints(plugins *configv1.Plugins, p *field.Path) {
+	for name, set := range map[string]configv1.PluginSet{
+		"queueSort": plugins.QueueSort, "preEnqueue": plugins.PreEnqueue, "preFilter": plugins.PreFilter,
+		"postFilter": plugins.PostFilter, "preScore": plugins.PreScore, "reserve": plugins.Reserve,
+		"permit": plugins.Permit, "preBind": plugins.PreBind, "bind": plugins.Bind, "postBind": plugins.PostBind,
+	} {
+		if len(set.Enabled)+len(set.Disabled) > 0 {
+			r.errs = append(r.errs, field.Forbidden(p.Child(name), "Karmada's scheduling framework has only filter and score extension points"))
+		}
+	}
+}
+
+// known returns a plugin of the catalog, or records an error naming the field.
+func (r *pluginResolver) known(fp *field.Path, name string) *pluginEntry {
+	e, ok := r.catalog.entries[name]
+	if !ok {
+		r.errs = append(r.errs, field.NotSupported(fp.Child("name"), name, r.catalog.Names()))
+	}
+	return e
+}
+
+func (r *pluginResolver) weight(fp *field.Path, w *int32) int64 {
+	if w == nil || *w == 0 {
+		return 1
+	}
+	if *w < 0 || *w > MaxWeight {
+		r.errs = append(r.errs, field.Invalid(fp.Child("weight"), *w, fmt.Sprintf("must be 1 to %d", MaxWeight)))
+	}
+	return int64(*w)
+}
+
+// disable turns plugins off at one extension point; disabling a point a plugin does not
+// implement is harmless.
+func (r *pluginResolver) disable(set map[string]*point, list []configv1.Plugin, lp *field.Path) {
+	for i, pl := range list {
+		if pl.Name == "*" {
+			for _, pt := range set {
+				pt.on = false
+			}
+			continue
+		}
+		if e := r.known(lp.Index(i), pl.Name); e != nil && set[pl.Name] != nil {
+			set[pl.Name].on = false
+		}
+	}
+}
+
+// enableMultiPoint enables a plugin at every extension point it implements.
+func (r *pluginResolver) enableMultiPoint(pl configv1.Plugin, ep *field.Path) {
+	e := r.known(ep, pl.Name)
+	if e == nil {
+		return
+	}
+	w := r.weight(ep, pl.Weight)
+	if e.filter {
+		r.filter[pl.Name] = &point{on: true}
+	}
+	if e.score {
+		r.score[pl.Name] = &point{on: true, weight: w}
+	} else if pl.Weight != nil {
+		r.errs = append(r.errs, field.Invalid(ep.Child("weight"), *pl.Weight, fmt.Sprintf("%s has no score extension point to weigh", pl.Name)))
+	}
+}
+
+func (r *pluginResolver) enableFilter(pl configv1.Plugin, ep *field.Path) {
+	e := r.known(ep, pl.Name)
+	switch {
+	case e == nil:
+	case !e.filter:
+		r.errs = append(r.errs, field.Invalid(ep.Child("name"), pl.Name, "has no filter extension point; enable it under score"))
+	case pl.Weight != nil:
+		r.errs = append(r.errs, field.Invalid(ep.Child("weight"), *pl.Weight, "weights apply to score plugins only"))
+	default:
+		r.filter[pl.Name] = &point{on: true}
+	}
+}
+
+func (r *pluginResolver) enableScore(pl configv1.Plugin, ep *field.Path) {
+	e := r.known(ep, pl.Name)
+	switch {
+	case e == nil:
+	case !e.score:
+		r.errs = append(r.errs, field.Invalid(ep.Child("name"), pl.Name, "has no score extension point; enable it under filter"))
+	default:
+		r.score[pl.Name] = &point{on: true, weight: r.weight(ep, pl.Weight)}
+	}
+}
+
+// settings lists the enabled plugins by name.
+func (r *pluginResolver) settings() []PluginSetting {
 	var out []PluginSetting
-	for _, name := range catalog.Names() {
-		e := catalog.entries[name]
+	for _, name := range r.catalog.Names() {
+		e := r.catalog.entries[name]
 		s := PluginSetting{Name: name, InTree: e.inTree != nil, Weight: 1}
-		if pt := filter[name]; pt != nil && pt.on {
+		if pt := r.filter[name]; pt != nil && pt.on {
 			s.Filter = true
 		}
-		if pt := score[name]; pt != nil && pt.on {
+		if pt := r.score[name]; pt != nil && pt.on {
 			s.Score, s.Weight = true, pt.weight
 		}
 		if s.Filter || s.Score {
 			out = append(out, s)
 		}
 	}
-	return out, errs
+	return out
 }
 
 // decodeArgs decodes pluginConfig and defaults the arguments of the plugins it omits.

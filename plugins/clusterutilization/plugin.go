@@ -208,7 +208,7 @@ type evaluation struct {
 	scores    [maxResources]float64
 	over      int  // the first active resource above its ceiling, or -1
 	above     bool // some resource would go above its target with the workload
-	missing   int // active resources without fresh data
+	missing   int  // active resources without fresh data
 	active    int
 	feasible  bool
 	neutral   bool
@@ -260,7 +260,7 @@ func (st *state) evaluate(p *Plugin, cluster *clusterv1alpha1.Cluster, e *evalua
 		weights += r.weight
 	}
 	e.neutral = e.active == 0 || e.missing == e.active
-	e.feasible = e.over < 0 && !(p.args.FailClosed && e.missing > 0)
+	e.feasible = e.over < 0 && (!p.args.FailClosed || e.missing == 0)
 	if e.neutral || weights == 0 {
 		e.score = framework.NeutralScore
 		return

@@ -25,13 +25,13 @@ const (
 type Reach int
 
 const (
-	// Direct: same network, no gateway.
+	// Direct is within one network, without a gateway.
 	Direct Reach = iota
-	// ThroughGateway: different networks, one east-west gateway hop.
+	// ThroughGateway is between networks: one east-west gateway hop.
 	ThroughGateway
-	// Uncertain: one side is not a known mesh member.
+	// Uncertain is when one side is not a known mesh member.
 	Uncertain
-	// Unreachable: the peer's network has no east-west gateway, so other networks cannot reach it.
+	// Unreachable is when the peer's network has no east-west gateway, so other networks cannot reach it.
 	Unreachable
 )
 

@@ -86,7 +86,7 @@ func main() {
 
 // compare runs both schedulers on the same fleet and workloads.
 func compare(ctx context.Context, clusters, anchors, workloads int, seed uint64, target float64, profilePath string) (stock, kurator result, coverage float64, err error) {
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) //nolint:gosec // a reproducible simulation, not a secret
 	f := newFleet(clusters, anchors, rng)
 	reqs := newRequests(f, workloads, rng)
 	coverage = f.coverage()
