@@ -254,9 +254,17 @@ func (s *Store) UpsertNode(n *corev1.Node) {
 		}
 		delete(s.orphans, n.Name)
 	} else {
+		same := sameTopology(r.node, stripped)
+		alloc := s.dims.vector(n.Status.Allocatable)
+		if same && equalVec(alloc, r.alloc) {
+			// Status heartbeats change nothing the model reads.
+			r.node = stripped
+			return
+		}
 		s.totalV.sub(r.allocV)
-		if !sameTopology(r.node, stripped) {
+		if !same {
 			s.topoDirty = true
+			s.dirty = true
 		}
 	}
 	r.node = stripped
@@ -849,3 +857,20 @@ func subVec(a, b []int64) []int64 {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+func equalVec(a, b []int64) bool {
+	n := max(len(a), len(b))
+	for i := 0; i < n; i++ {
+		var x, y int64
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
