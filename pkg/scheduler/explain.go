@@ -112,6 +112,11 @@ type Evaluation struct {
 	SnapshotGeneration uint64
 	// TelemetryProblems are the telemetry source's failing or partial queries.
 	TelemetryProblems []string
+	// TelemetryAge is how long ago a telemetry query last succeeded (-1 if none ever did);
+	// TelemetryStale says that is longer than the source's maxSampleAge, so the plugins
+	// score every cluster neutrally and let them pass (unless fail-closed).
+	TelemetryAge   time.Duration
+	TelemetryStale bool
 	// Clusters in input order.
 	Clusters []ClusterEvaluation
 }
@@ -139,7 +144,11 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input) *Evaluation {
 	if snap == nil {
 		snap = e.handle.Telemetry()
 	}
-	ev := &Evaluation{SnapshotTime: snap.Time, SnapshotGeneration: snap.Generation, TelemetryProblems: snap.Problems()}
+	ev := &Evaluation{SnapshotTime: snap.Time, SnapshotGeneration: snap.Generation, TelemetryProblems: snap.Problems(), TelemetryAge: -1, TelemetryStale: true}
+	if last := snap.LastSuccess(); !last.IsZero() {
+		ev.TelemetryAge = e.handle.Now().Sub(last)
+		ev.TelemetryStale = ev.TelemetryAge > snap.MaxSampleAge
+	}
 	var feasible []*clusterv1alpha1.Cluster
 	var feasibleIdx []int
 	for _, c := range in.Clusters {

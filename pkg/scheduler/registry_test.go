@@ -183,6 +183,9 @@ func TestEvaluateMatchesKarmada(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := ev.Evaluate(t.Context(), Input{Spec: spec, Clusters: clusters})
+	if got.TelemetryStale || got.TelemetryAge != 0 || len(got.TelemetryProblems) != 0 {
+		t.Errorf("telemetry: stale %v, age %s, problems %v", got.TelemetryStale, got.TelemetryAge, got.TelemetryProblems)
+	}
 	var gotFeasible []string
 	for _, c := range got.Feasible() {
 		gotFeasible = append(gotFeasible, c.Cluster)
@@ -240,6 +243,36 @@ func TestEvaluateMatchesKarmada(t *testing.T) {
 	}
 	if g := est["general-estimator"]; len(g) != 3 || g[1].Name != "tencent" || g[1].Replicas != 192 {
 		t.Errorf("general estimator = %+v", g)
+	}
+}
+
+// TestEvaluateStaleTelemetry: with telemetry a few minutes old, the evaluation says so and
+// the kurator plugins pass every cluster with neutral scores.
+func TestEvaluateStaleTelemetry(t *testing.T) {
+	clusters, h := seed()
+	h.Clock = func() time.Time { return now.Add(5 * time.Minute) }
+	ev, err := NewEvaluator(DefaultProfile(DefaultCatalog()), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ev.Evaluate(t.Context(), Input{Spec: aiInteraction(), Clusters: clusters})
+	if !got.TelemetryStale || got.TelemetryAge != 5*time.Minute {
+		t.Errorf("stale %v, age %s", got.TelemetryStale, got.TelemetryAge)
+	}
+	for _, c := range got.Clusters {
+		if !c.Feasible {
+			t.Errorf("%s filtered with stale telemetry: %+v", c.Cluster, c.Filters)
+		}
+		for _, s := range c.Scores {
+			if s.Plugin == "ClusterUtilization" || s.Plugin == "NetworkLatency" {
+				if s.Score != framework.NeutralScore || !s.Neutral {
+					t.Errorf("%s %s = %+v; want neutral", c.Cluster, s.Plugin, s)
+				}
+			}
+		}
+	}
+	if _, err := Select(Input{Spec: aiInteraction(), Clusters: clusters}, got); err != nil {
+		t.Errorf("selection with stale telemetry: %v", err)
 	}
 }
 

@@ -67,7 +67,7 @@ func (p *Plugin) Name() string { return Name }
 func (p *Plugin) Filter(ctx context.Context, spec *workv1alpha2.ResourceBindingSpec, _ *workv1alpha2.ResourceBindingStatus, cluster *clusterv1alpha1.Cluster) *karmadafw.Result {
 	st := p.state(spec, p.h.Telemetry())
 	var e evaluation
-	st.evaluate(p, cluster, &e)
+	st.evaluate(p, cluster, &e, false)
 	if e.feasible {
 		return nil
 	}
@@ -82,7 +82,7 @@ func (p *Plugin) Filter(ctx context.Context, spec *workv1alpha2.ResourceBindingS
 func (p *Plugin) Score(ctx context.Context, spec *workv1alpha2.ResourceBindingSpec, cluster *clusterv1alpha1.Cluster) (int64, *karmadafw.Result) {
 	st := p.state(spec, p.h.Telemetry())
 	var e evaluation
-	st.evaluate(p, cluster, &e)
+	st.evaluate(p, cluster, &e, true)
 	return e.score, nil
 }
 
@@ -132,7 +132,7 @@ func (p *Plugin) avoidAboveTarget(st *state, scores karmadafw.ClusterScoreList) 
 	room := ""
 	for i := range scores {
 		var e evaluation
-		st.evaluate(p, scores[i].Cluster, &e)
+		st.evaluate(p, scores[i].Cluster, &e, true)
 		above[i] = e.above
 		if !e.above && !e.neutral && room == "" {
 			room = scores[i].Cluster.Name
@@ -155,6 +155,8 @@ type state struct {
 	snap   *telemetry.Snapshot
 	now    time.Time
 	maxAge time.Duration
+	// nowMs and maxAgeMs decide freshness without converting times per call.
+	nowMs, maxAgeMs int64
 	// Per configured resource: its index in the snapshot (-1 without a query), the binding's
 	// total request and whether the resource counts for this binding.
 	resIdx  [maxResources]int
@@ -167,6 +169,7 @@ func (p *Plugin) state(spec *workv1alpha2.ResourceBindingSpec, snap *telemetry.S
 		return st
 	}
 	st := &state{key: framework.KeyOf(spec, snap), snap: snap, now: p.h.Now(), maxAge: snap.MaxSampleAge}
+	st.nowMs, st.maxAgeMs = st.now.UnixMilli(), snap.MaxSampleAge.Milliseconds()
 	requests := totalRequests(spec)
 	for i, r := range p.resources {
 		st.resIdx[i] = snap.ResourceIndex(r.name)
@@ -215,8 +218,9 @@ type evaluation struct {
 	score     int64
 }
 
-// evaluate judges one cluster. It allocates nothing.
-func (st *state) evaluate(p *Plugin, cluster *clusterv1alpha1.Cluster, e *evaluation) {
+// evaluate judges one cluster; without scoring it stops at what Filter needs. It allocates
+// nothing.
+func (st *state) evaluate(p *Plugin, cluster *clusterv1alpha1.Cluster, e *evaluation, scoring bool) {
 	e.over = -1
 	c, known := st.snap.Index(cluster.Name)
 	e.cluster = -1
@@ -233,12 +237,16 @@ func (st *state) evaluate(p *Plugin, cluster *clusterv1alpha1.Cluster, e *evalua
 		if known {
 			e.observed[i] = st.snap.Utilization(st.resIdx[i], c)
 		}
-		e.fresh[i] = e.observed[i].FreshAt(st.now, st.maxAge)
+		o := e.observed[i]
+		e.fresh[i] = o.Time != 0 && st.nowMs-o.Time <= st.maxAgeMs
 		s := float64(framework.NeutralScore)
 		if e.fresh[i] {
-			u := e.observed[i].Value
+			u := o.Value
 			if e.over < 0 && r.ceiling < 1 && u > r.ceiling {
 				e.over = i
+			}
+			if !scoring {
+				continue
 			}
 			e.predicted[i] = Predict(u, st.request[i], allocatable(cluster, r.name))
 			switch p.args.Mode {
@@ -261,6 +269,9 @@ func (st *state) evaluate(p *Plugin, cluster *clusterv1alpha1.Cluster, e *evalua
 	}
 	e.neutral = e.active == 0 || e.missing == e.active
 	e.feasible = e.over < 0 && (!p.args.FailClosed || e.missing == 0)
+	if !scoring {
+		return
+	}
 	if e.neutral || weights == 0 {
 		e.score = framework.NeutralScore
 		return
@@ -309,7 +320,7 @@ func age(st *state, s telemetry.Sample) string {
 func (p *Plugin) Explain(_ context.Context, snap *telemetry.Snapshot, spec *workv1alpha2.ResourceBindingSpec, cluster *clusterv1alpha1.Cluster) framework.Verdict {
 	st := p.state(spec, snap)
 	var e evaluation
-	st.evaluate(p, cluster, &e)
+	st.evaluate(p, cluster, &e, true)
 	v := framework.Verdict{Feasible: e.feasible, Score: e.score, Neutral: e.neutral}
 	if !e.feasible {
 		v.Reasons = append(v.Reasons, p.rejection(st, &e))

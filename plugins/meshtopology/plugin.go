@@ -104,6 +104,8 @@ type state struct {
 type peerState struct {
 	weight float64
 	locs   []Locality
+	// gatewayless[j] says locs[j]'s network has no east-west gateway.
+	gatewayless []bool
 }
 
 func (p *Plugin) state(ctx context.Context, spec *workv1alpha2.ResourceBindingSpec, snap *telemetry.Snapshot) *state {
@@ -124,6 +126,7 @@ func (p *Plugin) state(ctx context.Context, spec *workv1alpha2.ResourceBindingSp
 				}
 			}
 			ps.locs = append(ps.locs, loc)
+			ps.gatewayless = append(ps.gatewayless, p.mesh.Gatewayless(loc.Network))
 		}
 		st.total += ps.weight
 		if len(ps.locs) > 0 {
@@ -147,7 +150,7 @@ func (p *Plugin) score(st *state, cluster *clusterv1alpha1.Cluster) int64 {
 		}
 		best := 0.0
 		for j := range ps.locs {
-			if a, _ := Affinity(here, ps.locs[j], p.penalty, p.mesh.Gatewayless(ps.locs[j].Network)); a > best {
+			if a, _ := Affinity(here, ps.locs[j], p.penalty, ps.gatewayless[j]); a > best {
 				best = a
 			}
 		}
