@@ -2,15 +2,27 @@ package apiserver
 
 import (
 	"fmt"
+	"time"
 
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	serverstorage "k8s.io/apiserver/pkg/server/storage"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
+	batchv1alpha1 "kurator.dev/kurator/pkg/apis/batch/v1alpha1"
 	fleetv1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
+	schedulingv1alpha1 "kurator.dev/kurator/pkg/apis/scheduling/v1alpha1"
+	telemetryv1alpha1 "kurator.dev/kurator/pkg/apis/telemetry/v1alpha1"
+	kuratorclientset "kurator.dev/kurator/pkg/generated/clientset/versioned"
+	kuratorinformers "kurator.dev/kurator/pkg/generated/informers/externalversions"
 	"kurator.dev/kurator/pkg/registry"
-	fleetstorage "kurator.dev/kurator/pkg/registry/fleet/fleet"
+	batchjob "kurator.dev/kurator/pkg/registry/batch/batchjob"
+	batchrest "kurator.dev/kurator/pkg/registry/batch/rest"
 	fleetrest "kurator.dev/kurator/pkg/registry/fleet/rest"
+	"kurator.dev/kurator/pkg/registry/scheduling/placementreview"
+	schedulingrest "kurator.dev/kurator/pkg/registry/scheduling/rest"
+	"kurator.dev/kurator/pkg/registry/telemetry/clustertelemetry"
+	telemetryrest "kurator.dev/kurator/pkg/registry/telemetry/rest"
 )
 
 // ComponentName is the name of the server in logs, metrics and the OpenAPI document.
@@ -22,17 +34,29 @@ func DefaultAPIResourceConfigSource() *serverstorage.ResourceConfig {
 	cfg := serverstorage.NewResourceConfig()
 	cfg.EnableVersions(
 		fleetv1alpha1.SchemeGroupVersion,
+		telemetryv1alpha1.SchemeGroupVersion,
+		schedulingv1alpha1.SchemeGroupVersion,
+		batchv1alpha1.SchemeGroupVersion,
 	)
 	return cfg
 }
 
 // ExtraConfig is the configuration of kurator-apiserver beyond the generic apiserver's.
 type ExtraConfig struct {
-	// Clusters lists the Karmada Clusters that fleet status is computed from.
-	Clusters fleetstorage.ClusterLister
-	// ClusterInformerStarter starts the informers behind Clusters, if any, when the server
-	// starts; it must not block until they sync (the Karmada apiserver may be unreachable).
-	ClusterInformerStarter func(stopCh <-chan struct{})
+	// Karmada holds the caches of the Karmada apiserver's objects the computed parts of the
+	// API are computed from.
+	Karmada KarmadaCache
+	// Telemetry configures the telemetry sources behind ClusterTelemetry.
+	Telemetry clustertelemetry.SourceOptions
+	// Evaluator evaluates PlacementReviews with kurator-scheduler's plugin code; nil
+	// answers valid reviews with 503 Service Unavailable.
+	Evaluator placementreview.Evaluator
+	// MultiplePodTemplatesScheduling mirrors Karmada's feature gate of that name when
+	// PlacementReview builds the binding of a resource template.
+	MultiplePodTemplatesScheduling bool
+	// BatchDefaultRuntime is the runtime BatchJob assumes for jobs without
+	// spec.runningEstimate; 0 means batchjob.DefaultRuntime.
+	BatchDefaultRuntime time.Duration
 }
 
 // Config is the configuration of kurator-apiserver.
@@ -70,8 +94,8 @@ type Server struct {
 
 // New returns a server with every enabled API group installed.
 func (c CompletedConfig) New() (*Server, error) {
-	if c.ExtraConfig.Clusters == nil {
-		return nil, fmt.Errorf("kurator-apiserver needs a source of Karmada Clusters to compute fleet status")
+	if c.ExtraConfig.Karmada == nil {
+		return nil, fmt.Errorf("kurator-apiserver needs the caches of a Karmada apiserver to compute fleet status, cluster telemetry and batch jobs")
 	}
 	genericServer, err := c.GenericConfig.New(ComponentName, genericapiserver.NewEmptyDelegate())
 	if err != nil {
@@ -79,9 +103,49 @@ func (c CompletedConfig) New() (*Server, error) {
 	}
 	s := &Server{GenericAPIServer: genericServer}
 
-	providers := []registry.RESTStorageProvider{
-		fleetrest.StorageProvider{Clusters: c.ExtraConfig.Clusters},
+	// kurator's own objects (fleets, fleet queues) are read back through the loopback
+	// client: the computed kinds need them from a cache, with change notifications.
+	loopback, err := kuratorclientset.NewForConfig(genericServer.LoopbackClientConfig)
+	if err != nil {
+		return nil, fmt.Errorf("creating the loopback client: %w", err)
 	}
+	kurator := kuratorinformers.NewSharedInformerFactory(loopback, 0)
+	enabled := c.GenericConfig.MergedResourceConfig.ResourceEnabled
+
+	karmada := c.ExtraConfig.Karmada
+	providers := []registry.RESTStorageProvider{
+		fleetrest.StorageProvider{Clusters: karmada.Clusters()},
+	}
+	var manager *clustertelemetry.SourceManager
+	if enabled(telemetryv1alpha1.SchemeGroupVersion.WithResource("clustertelemetries")) {
+		fleets := kurator.Fleet().V1alpha1().Fleets()
+		manager = clustertelemetry.NewSourceManager(c.ExtraConfig.Telemetry, fleets.Lister(), fleets.Informer().HasSynced)
+		if _, err := fleets.Informer().AddEventHandler(manager.EventHandler()); err != nil {
+			return nil, fmt.Errorf("watching fleets for telemetry sources: %w", err)
+		}
+		providers = append(providers, telemetryrest.StorageProvider{Sources: &clustertelemetry.Sources{
+			Clusters:     karmada.Clusters(),
+			Fleets:       fleets.Lister(),
+			FleetsSynced: fleets.Informer().HasSynced,
+			Telemetry:    manager,
+		}})
+	}
+	if enabled(schedulingv1alpha1.SchemeGroupVersion.WithResource("placementreviews")) {
+		bindings, bindingsSynced := karmada.ResourceBindings()
+		providers = append(providers, schedulingrest.StorageProvider{PlacementReviews: placementreview.Options{
+			Bindings:       bindings,
+			BindingsSynced: bindingsSynced,
+			Builder: &placementreview.BindingBuilder{
+				Interpreter:                    placementreview.NewDefaultInterpreter(),
+				MultiplePodTemplatesScheduling: c.ExtraConfig.MultiplePodTemplatesScheduling,
+			},
+			Evaluator: c.ExtraConfig.Evaluator,
+		}})
+	}
+	if enabled(batchv1alpha1.SchemeGroupVersion.WithResource("fleetqueues")) || enabled(batchv1alpha1.SchemeGroupVersion.WithResource("batchjobs")) {
+		providers = append(providers, batchrest.StorageProvider{Sources: batchSources(karmada, kurator, c.ExtraConfig.BatchDefaultRuntime)})
+	}
+
 	for _, p := range providers {
 		groupInfo, enabled, err := p.NewRESTStorage(c.GenericConfig.MergedResourceConfig, c.GenericConfig.RESTOptionsGetter)
 		if err != nil {
@@ -96,14 +160,51 @@ func (c CompletedConfig) New() (*Server, error) {
 		}
 	}
 
-	if start := c.ExtraConfig.ClusterInformerStarter; start != nil {
-		err := genericServer.AddPostStartHook("start-karmada-cluster-informer", func(ctx genericapiserver.PostStartHookContext) error {
-			start(ctx.Done())
+	hooks := map[string]genericapiserver.PostStartHookFunc{
+		"start-karmada-informers": func(ctx genericapiserver.PostStartHookContext) error {
+			karmada.Start(ctx.Done())
 			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("adding the post-start hook of the Cluster informer: %w", err)
+		},
+		"start-kurator-informers": func(ctx genericapiserver.PostStartHookContext) error {
+			kurator.Start(ctx.Done())
+			return nil
+		},
+	}
+	if manager != nil {
+		hooks["start-telemetry-sources"] = func(ctx genericapiserver.PostStartHookContext) error {
+			go manager.Run(ctx)
+			return nil
+		}
+	}
+	for name, hook := range hooks {
+		if err := genericServer.AddPostStartHook(name, hook); err != nil {
+			return nil, fmt.Errorf("adding the post-start hook %s: %w", name, err)
 		}
 	}
 	return s, nil
+}
+
+// batchSources returns the caches of batch job views: Volcano Jobs, ResourceBindings and
+// PriorityClasses of the Karmada apiserver, fleets and fleet queues of kurator-apiserver.
+func batchSources(karmada KarmadaCache, kurator kuratorinformers.SharedInformerFactory, defaultRuntime time.Duration) *batchjob.Sources {
+	jobs, jobsSynced := karmada.VolcanoJobs()
+	bindings, bindingsSynced := karmada.ResourceBindings()
+	classes, classesSynced := karmada.PriorityClasses()
+	fleets := kurator.Fleet().V1alpha1().Fleets()
+	queues := kurator.Batch().V1alpha1().FleetQueues()
+	return &batchjob.Sources{
+		Jobs:            jobs,
+		Bindings:        bindings,
+		PriorityClasses: classes,
+		Fleets:          fleets.Lister(),
+		Queues:          queues.Lister(),
+		Caches: []batchjob.Cache{
+			{What: "Volcano Jobs of the Karmada apiserver", HasSynced: jobsSynced},
+			{What: "ResourceBindings of the Karmada apiserver", HasSynced: bindingsSynced},
+			{What: "PriorityClasses of the Karmada apiserver", HasSynced: classesSynced},
+			{What: "fleets", HasSynced: cache.InformerSynced(fleets.Informer().HasSynced)},
+			{What: "fleet queues", HasSynced: cache.InformerSynced(queues.Informer().HasSynced)},
+		},
+		DefaultRuntime: defaultRuntime,
+	}
 }

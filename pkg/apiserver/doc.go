@@ -13,7 +13,9 @@
 //     kinds (like SubjectAccessReview) a storage implementing only Create, answering without storing.
 //  4. A provider in pkg/registry/<group>/rest, listed in CompletedConfig.New, with what it
 //     needs (clients, caches) passed through ExtraConfig; enable its version in
-//     DefaultAPIResourceConfigSource.
+//     DefaultAPIResourceConfigSource. Caches of the Karmada apiserver come from KarmadaCache
+//     (ask for them only when the group is enabled); kurator's own objects are read back
+//     through the loopback informers New creates.
 //  5. An APIService for the group version in artifacts/deploy/kurator-apiserver and in
 //     kurator-up, pointing at the same Service.
 package apiserver

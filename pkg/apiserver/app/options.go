@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -16,12 +17,15 @@ import (
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	cliflag "k8s.io/component-base/cli/flag"
 	logsapi "k8s.io/component-base/logs/api/v1"
+	"k8s.io/component-base/metrics/legacyregistry"
 	netutils "k8s.io/utils/net"
 
 	"kurator.dev/kurator/pkg/apiserver"
 	"kurator.dev/kurator/pkg/apiserver/scheme"
-	generatedopenapi "kurator.dev/kurator/pkg/generated/openapi"
-	fleetstorage "kurator.dev/kurator/pkg/registry/fleet/fleet"
+	"kurator.dev/kurator/pkg/registry/batch/batchjob"
+	"kurator.dev/kurator/pkg/registry/scheduling/placementreview"
+	"kurator.dev/kurator/pkg/registry/telemetry/clustertelemetry"
+	"kurator.dev/kurator/pkg/telemetry"
 )
 
 // DefaultEtcdPathPrefix is the etcd prefix under which kurator-apiserver stores its objects.
@@ -48,9 +52,26 @@ type Options struct {
 	// --tls-cert-file is given.
 	AlternateDNS []string
 
-	// Clusters, when not nil, replaces the informer of the Karmada apiserver's Clusters as
-	// the source of fleet status; --kubeconfig is then optional. For tests.
-	Clusters fleetstorage.ClusterLister
+	// TelemetryRefreshInterval, TelemetryMaxSampleAge and TelemetryQueryTimeout configure the
+	// telemetry sources behind ClusterTelemetry: one per Thanos Query URL of the fleets.
+	TelemetryRefreshInterval time.Duration
+	TelemetryMaxSampleAge    time.Duration
+	TelemetryQueryTimeout    time.Duration
+	// MultiplePodTemplatesScheduling mirrors Karmada's feature gate of that name in
+	// PlacementReviews of resource templates.
+	MultiplePodTemplatesScheduling bool
+	// BatchDefaultRuntime is the runtime BatchJob assumes for jobs without spec.runningEstimate.
+	BatchDefaultRuntime time.Duration
+
+	// Karmada, when not nil, replaces the informers of the Karmada apiserver (Clusters,
+	// ResourceBindings, Volcano Jobs, PriorityClasses); --kubeconfig is then optional. For tests.
+	Karmada apiserver.KarmadaCache
+	// TelemetryQuerier, when not nil, replaces the HTTP client of the telemetry source of a
+	// Thanos Query URL. For tests.
+	TelemetryQuerier func(url string) telemetry.Querier
+	// Evaluator evaluates PlacementReviews with kurator-scheduler's profiles. Until it is
+	// set, valid reviews are answered with 503 Service Unavailable.
+	Evaluator placementreview.Evaluator
 }
 
 // NewOptions returns the default options.
@@ -63,6 +84,11 @@ func NewOptions() *Options {
 		APIEnablement: genericoptions.NewAPIEnablementOptions(),
 		Logs:          logsapi.NewLoggingConfiguration(),
 		AlternateDNS:  []string{ServiceDNSName},
+
+		TelemetryRefreshInterval: telemetry.DefaultRefreshInterval,
+		TelemetryMaxSampleAge:    telemetry.DefaultMaxSampleAge,
+		TelemetryQueryTimeout:    telemetry.DefaultTimeout,
+		BatchDefaultRuntime:      batchjob.DefaultRuntime,
 	}
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = schema.GroupVersions(scheme.StorageVersions)
 
@@ -99,9 +125,23 @@ func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 	karmada := fss.FlagSet("karmada")
 	ro.CoreAPI.AddFlags(karmada)
 	if f := karmada.Lookup("kubeconfig"); f != nil {
-		f.Usage = "Kubeconfig of the Karmada apiserver, where kurator-apiserver watches Karmada's Clusters " +
-			"to compute fleet status. It is also the default of --authentication-kubeconfig and --authorization-kubeconfig. Required."
+		f.Usage = "Kubeconfig of the Karmada apiserver, where kurator-apiserver watches Karmada's Clusters, ResourceBindings, " +
+			"Volcano Jobs and PriorityClasses to compute fleet status, cluster telemetry and batch jobs. " +
+			"It is also the default of --authentication-kubeconfig and --authorization-kubeconfig. Required."
 	}
+	karmada.BoolVar(&o.MultiplePodTemplatesScheduling, "multiple-pod-templates-scheduling", o.MultiplePodTemplatesScheduling,
+		"Whether Karmada runs with its MultiplePodTemplatesScheduling feature gate: PlacementReviews of resource templates then "+
+			"interpret the components of multi-template workloads (Volcano Jobs, ...) as Karmada's detector does.")
+
+	tel := fss.FlagSet("telemetry")
+	tel.DurationVar(&o.TelemetryRefreshInterval, "telemetry-refresh-interval", o.TelemetryRefreshInterval,
+		"How often each Thanos Query named in a fleet's spec.telemetry is queried for ClusterTelemetry.")
+	tel.DurationVar(&o.TelemetryMaxSampleAge, "telemetry-max-sample-age", o.TelemetryMaxSampleAge,
+		"Age beyond which a telemetry sample is stale. Use the value kurator-scheduler's profile uses, so that both agree.")
+	tel.DurationVar(&o.TelemetryQueryTimeout, "telemetry-query-timeout", o.TelemetryQueryTimeout, "Timeout of each telemetry query.")
+
+	fss.FlagSet("batch").DurationVar(&o.BatchDefaultRuntime, "batch-default-runtime", o.BatchDefaultRuntime,
+		"Runtime BatchJob assumes, for slack, for Volcano Jobs without spec.runningEstimate. Use the fleet-queue controller's value.")
 	fss.FlagSet("secure serving").StringSliceVar(&o.AlternateDNS, "self-signed-cert-dns-names", o.AlternateDNS,
 		"DNS names, besides localhost, of the self-signed serving certificate made when --tls-cert-file is not given.")
 }
@@ -125,8 +165,25 @@ func (o *Options) Complete() error {
 func (o *Options) Validate() error {
 	errs := o.RecommendedOptions.Validate()
 	errs = append(errs, o.APIEnablement.Validate(scheme.Scheme)...)
-	if o.Clusters == nil && (o.RecommendedOptions.CoreAPI == nil || o.RecommendedOptions.CoreAPI.CoreAPIKubeconfigPath == "") {
-		errs = append(errs, errors.New("--kubeconfig is required: kurator-apiserver computes fleet status from the Clusters of the Karmada apiserver it points at"))
+	if o.Karmada == nil && (o.RecommendedOptions.CoreAPI == nil || o.RecommendedOptions.CoreAPI.CoreAPIKubeconfigPath == "") {
+		errs = append(errs, errors.New("--kubeconfig is required: kurator-apiserver computes fleet status, cluster telemetry and batch jobs from the Karmada apiserver it points at"))
+	}
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"--telemetry-refresh-interval", o.TelemetryRefreshInterval},
+		{"--telemetry-max-sample-age", o.TelemetryMaxSampleAge},
+		{"--telemetry-query-timeout", o.TelemetryQueryTimeout},
+		{"--batch-default-runtime", o.BatchDefaultRuntime},
+	} {
+		if f.d <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be a positive duration, such as 10s", f.name))
+		}
+	}
+	if o.TelemetryMaxSampleAge > 0 && o.TelemetryMaxSampleAge < o.TelemetryRefreshInterval {
+		errs = append(errs, fmt.Errorf("--telemetry-max-sample-age (%s) must be at least --telemetry-refresh-interval (%s), or every sample would be stale before the next refresh",
+			o.TelemetryMaxSampleAge, o.TelemetryRefreshInterval))
 	}
 	return utilerrors.NewAggregate(errs)
 }
@@ -143,10 +200,10 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	serverConfig.FeatureGate = utilfeature.DefaultFeatureGate
 
 	namer := openapi.NewDefinitionNamer(scheme.Scheme)
-	serverConfig.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(apiserver.GetOpenAPIDefinitions, namer)
 	serverConfig.OpenAPIConfig.Info.Title = "Kurator"
 	serverConfig.OpenAPIConfig.Info.Version = "0.1"
-	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(apiserver.GetOpenAPIDefinitions, namer)
 	serverConfig.OpenAPIV3Config.Info.Title = "Kurator"
 	serverConfig.OpenAPIV3Config.Info.Version = "0.1"
 
@@ -157,14 +214,25 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		return nil, fmt.Errorf("applying --runtime-config: %w", err)
 	}
 
-	extra := apiserver.ExtraConfig{Clusters: o.Clusters}
-	if extra.Clusters == nil {
-		informer, err := apiserver.NewClusterInformer(serverConfig.ClientConfig)
+	extra := apiserver.ExtraConfig{
+		Karmada: o.Karmada,
+		Telemetry: clustertelemetry.SourceOptions{
+			RefreshInterval: o.TelemetryRefreshInterval,
+			MaxSampleAge:    o.TelemetryMaxSampleAge,
+			Timeout:         o.TelemetryQueryTimeout,
+			NewQuerier:      o.TelemetryQuerier,
+			Registerer:      legacyregistry.Registerer(),
+		},
+		Evaluator:                      o.Evaluator,
+		MultiplePodTemplatesScheduling: o.MultiplePodTemplatesScheduling,
+		BatchDefaultRuntime:            o.BatchDefaultRuntime,
+	}
+	if extra.Karmada == nil {
+		informers, err := apiserver.NewKarmadaInformers(serverConfig.ClientConfig)
 		if err != nil {
-			return nil, fmt.Errorf("creating the informer of Karmada Clusters: %w", err)
+			return nil, fmt.Errorf("creating the informers of the Karmada apiserver: %w", err)
 		}
-		extra.Clusters = informer
-		extra.ClusterInformerStarter = informer.Start
+		extra.Karmada = informers
 	}
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }

@@ -85,9 +85,10 @@ type fleetAPIFixture struct {
 }
 
 func TestFleetAPI(t *testing.T) {
-	clusters := &fakeClusters{}
+	karmada := newFakeKarmada()
+	clusters := karmada.clusters
 	clusters.set(true, defaultClusters()...)
-	s := startServer(t, clusters, nil)
+	s := startServer(t, karmada, nil)
 
 	prod, err := s.client.FleetV1alpha1().Fleets().Create(t.Context(), prodFleet("prod"), metav1.CreateOptions{})
 	if err != nil {

@@ -12,14 +12,20 @@ import (
 	"time"
 
 	clusterv1alpha1 "github.com/karmada-io/karmada/pkg/apis/cluster/v1alpha1"
+	worklisters "github.com/karmada-io/karmada/pkg/generated/listers/work/v1alpha2"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/user"
 	etcd3testing "k8s.io/apiserver/pkg/storage/etcd3/testing"
+	schedulinglisters "k8s.io/client-go/listers/scheduling/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	vclisters "volcano.sh/apis/pkg/client/listers/batch/v1alpha1"
 
+	"kurator.dev/kurator/pkg/apiserver"
 	"kurator.dev/kurator/pkg/apiserver/app"
 	kuratorclientset "kurator.dev/kurator/pkg/generated/clientset/versioned"
+	fleetstorage "kurator.dev/kurator/pkg/registry/fleet/fleet"
 )
 
 // fakeClusters is a ClusterLister the test controls.
@@ -47,6 +53,38 @@ func (f *fakeClusters) set(synced bool, clusters ...*clusterv1alpha1.Cluster) {
 	f.synced, f.clusters = synced, clusters
 }
 
+// fakeKarmada is a KarmadaCache the test fills: Clusters through fakeClusters, the other
+// kinds through indexers.
+type fakeKarmada struct {
+	clusters                   *fakeClusters
+	bindings, jobs, priorities cache.Indexer
+}
+
+var _ apiserver.KarmadaCache = &fakeKarmada{}
+
+func newFakeKarmada() *fakeKarmada {
+	idx := func() cache.Indexer {
+		return cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	}
+	return &fakeKarmada{clusters: &fakeClusters{}, bindings: idx(), jobs: idx(), priorities: idx()}
+}
+
+func (f *fakeKarmada) Clusters() fleetstorage.ClusterLister { return f.clusters }
+
+func (f *fakeKarmada) ResourceBindings() (worklisters.ResourceBindingLister, cache.InformerSynced) {
+	return worklisters.NewResourceBindingLister(f.bindings), func() bool { return true }
+}
+
+func (f *fakeKarmada) VolcanoJobs() (vclisters.JobLister, cache.InformerSynced) {
+	return vclisters.NewJobLister(f.jobs), func() bool { return true }
+}
+
+func (f *fakeKarmada) PriorityClasses() (schedulinglisters.PriorityClassLister, cache.InformerSynced) {
+	return schedulinglisters.NewPriorityClassLister(f.priorities), func() bool { return true }
+}
+
+func (f *fakeKarmada) Start(<-chan struct{}) {}
+
 // testToken authenticates as a cluster administrator.
 const testToken = "kurator-test-token"
 
@@ -68,10 +106,10 @@ type testServer struct {
 
 // startServer starts kurator-apiserver through the real options, with the generic
 // apiserver's whole stack on an embedded etcd, except that the Karmada apiserver is replaced:
-// authentication by a token authenticator, authorization by AlwaysAllow, and Clusters by
-// clusters (nil means: build the real informer from options.RecommendedOptions.CoreAPI).
+// authentication by a token authenticator, authorization by AlwaysAllow, and its caches by
+// karmada (nil means: build the real informers from options.RecommendedOptions.CoreAPI).
 // customize, if not nil, changes the options before they are completed.
-func startServer(t *testing.T, clusters *fakeClusters, customize func(o *app.Options)) *testServer {
+func startServer(t *testing.T, karmada *fakeKarmada, customize func(o *app.Options)) *testServer {
 	t.Helper()
 	_, etcdConfig := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
 
@@ -90,8 +128,8 @@ func startServer(t *testing.T, clusters *fakeClusters, customize func(o *app.Opt
 	ro.Authorization = nil
 	ro.CoreAPI = nil
 	ro.Admission = nil
-	if clusters != nil {
-		o.Clusters = clusters
+	if karmada != nil {
+		o.Karmada = karmada
 	}
 	if customize != nil {
 		customize(o)

@@ -8,8 +8,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 
+	batchinstall "kurator.dev/kurator/pkg/apis/batch/install"
+	batchv1alpha1 "kurator.dev/kurator/pkg/apis/batch/v1alpha1"
 	fleetinstall "kurator.dev/kurator/pkg/apis/fleet/install"
 	fleetv1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
+	schedulinginstall "kurator.dev/kurator/pkg/apis/scheduling/install"
+	telemetryinstall "kurator.dev/kurator/pkg/apis/telemetry/install"
 )
 
 var (
@@ -21,13 +25,18 @@ var (
 	ParameterCodec = runtime.NewParameterCodec(Scheme)
 )
 
-// StorageVersions are the versions objects are stored in, one per API group.
+// StorageVersions are the versions objects are stored in, one per API group that stores
+// objects (telemetry.kurator.dev and scheduling.kurator.dev store nothing).
 var StorageVersions = []schema.GroupVersion{
 	fleetv1alpha1.SchemeGroupVersion,
+	batchv1alpha1.SchemeGroupVersion,
 }
 
 func init() {
 	fleetinstall.Install(Scheme)
+	telemetryinstall.Install(Scheme)
+	schedulinginstall.Install(Scheme)
+	batchinstall.Install(Scheme)
 
 	// The generic server decodes option structs (ListOptions, ...) through the unversioned
 	// core group, and serves its own unversioned types from it.

@@ -10,8 +10,10 @@ import (
 	runtime "k8s.io/apimachinery/pkg/runtime"
 	schema "k8s.io/apimachinery/pkg/runtime/schema"
 	managedfields "k8s.io/apimachinery/pkg/util/managedfields"
-	v1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
-	fleetv1alpha1 "kurator.dev/kurator/pkg/generated/applyconfiguration/fleet/v1alpha1"
+	v1alpha1 "kurator.dev/kurator/pkg/apis/batch/v1alpha1"
+	fleetv1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
+	batchv1alpha1 "kurator.dev/kurator/pkg/generated/applyconfiguration/batch/v1alpha1"
+	applyconfigurationfleetv1alpha1 "kurator.dev/kurator/pkg/generated/applyconfiguration/fleet/v1alpha1"
 	internal "kurator.dev/kurator/pkg/generated/applyconfiguration/internal"
 )
 
@@ -19,27 +21,43 @@ import (
 // apply configuration type exists for the given GroupVersionKind.
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
-	// Group=fleet.kurator.dev, Version=v1alpha1
-	case v1alpha1.SchemeGroupVersion.WithKind("ClusterNameMapping"):
-		return &fleetv1alpha1.ClusterNameMappingApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("Fleet"):
-		return &fleetv1alpha1.FleetApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("FleetBatch"):
-		return &fleetv1alpha1.FleetBatchApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("FleetMemberStatus"):
-		return &fleetv1alpha1.FleetMemberStatusApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("FleetMesh"):
-		return &fleetv1alpha1.FleetMeshApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("FleetSpec"):
-		return &fleetv1alpha1.FleetSpecApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("FleetStatus"):
-		return &fleetv1alpha1.FleetStatusApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("FleetTelemetry"):
-		return &fleetv1alpha1.FleetTelemetryApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("MeshGateway"):
-		return &fleetv1alpha1.MeshGatewayApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("MeshNetwork"):
-		return &fleetv1alpha1.MeshNetworkApplyConfiguration{}
+	// Group=batch.kurator.dev, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithKind("BackoffPolicy"):
+		return &batchv1alpha1.BackoffPolicyApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("DeadlinePolicy"):
+		return &batchv1alpha1.DeadlinePolicyApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("FleetQueue"):
+		return &batchv1alpha1.FleetQueueApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("FleetQueueSpec"):
+		return &batchv1alpha1.FleetQueueSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("FleetQueueStatus"):
+		return &batchv1alpha1.FleetQueueStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("PreemptionPolicy"):
+		return &batchv1alpha1.PreemptionPolicyApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("VolcanoQueueMapping"):
+		return &batchv1alpha1.VolcanoQueueMappingApplyConfiguration{}
+
+		// Group=fleet.kurator.dev, Version=v1alpha1
+	case fleetv1alpha1.SchemeGroupVersion.WithKind("ClusterNameMapping"):
+		return &applyconfigurationfleetv1alpha1.ClusterNameMappingApplyConfiguration{}
+	case fleetv1alpha1.SchemeGroupVersion.WithKind("Fleet"):
+		return &applyconfigurationfleetv1alpha1.FleetApplyConfiguration{}
+	case fleetv1alpha1.SchemeGroupVersion.WithKind("FleetBatch"):
+		return &applyconfigurationfleetv1alpha1.FleetBatchApplyConfiguration{}
+	case fleetv1alpha1.SchemeGroupVersion.WithKind("FleetMemberStatus"):
+		return &applyconfigurationfleetv1alpha1.FleetMemberStatusApplyConfiguration{}
+	case fleetv1alpha1.SchemeGroupVersion.WithKind("FleetMesh"):
+		return &applyconfigurationfleetv1alpha1.FleetMeshApplyConfiguration{}
+	case fleetv1alpha1.SchemeGroupVersion.WithKind("FleetSpec"):
+		return &applyconfigurationfleetv1alpha1.FleetSpecApplyConfiguration{}
+	case fleetv1alpha1.SchemeGroupVersion.WithKind("FleetStatus"):
+		return &applyconfigurationfleetv1alpha1.FleetStatusApplyConfiguration{}
+	case fleetv1alpha1.SchemeGroupVersion.WithKind("FleetTelemetry"):
+		return &applyconfigurationfleetv1alpha1.FleetTelemetryApplyConfiguration{}
+	case fleetv1alpha1.SchemeGroupVersion.WithKind("MeshGateway"):
+		return &applyconfigurationfleetv1alpha1.MeshGatewayApplyConfiguration{}
+	case fleetv1alpha1.SchemeGroupVersion.WithKind("MeshNetwork"):
+		return &applyconfigurationfleetv1alpha1.MeshNetworkApplyConfiguration{}
 
 	}
 	return nil

@@ -16,76 +16,105 @@ import (
 	version "k8s.io/apimachinery/pkg/version"
 	common "k8s.io/kube-openapi/pkg/common"
 	spec "k8s.io/kube-openapi/pkg/validation/spec"
-	v1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
+	v1alpha1 "kurator.dev/kurator/pkg/apis/batch/v1alpha1"
+	fleetv1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
+	schedulingv1alpha1 "kurator.dev/kurator/pkg/apis/scheduling/v1alpha1"
+	telemetryv1alpha1 "kurator.dev/kurator/pkg/apis/telemetry/v1alpha1"
 )
 
 func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	return map[string]common.OpenAPIDefinition{
-		resource.Quantity{}.OpenAPIModelName():            schema_apimachinery_pkg_api_resource_Quantity(ref),
-		v1.APIGroup{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_APIGroup(ref),
-		v1.APIGroupList{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_APIGroupList(ref),
-		v1.APIResource{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_APIResource(ref),
-		v1.APIResourceList{}.OpenAPIModelName():           schema_pkg_apis_meta_v1_APIResourceList(ref),
-		v1.APIVersions{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_APIVersions(ref),
-		v1.ApplyOptions{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_ApplyOptions(ref),
-		v1.Condition{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_Condition(ref),
-		v1.CreateOptions{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_CreateOptions(ref),
-		v1.DeleteOptions{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_DeleteOptions(ref),
-		v1.Duration{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_Duration(ref),
-		v1.FieldSelectorRequirement{}.OpenAPIModelName():  schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
-		v1.FieldsV1{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_FieldsV1(ref),
-		v1.GetOptions{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_GetOptions(ref),
-		v1.GroupKind{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_GroupKind(ref),
-		v1.GroupResource{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_GroupResource(ref),
-		v1.GroupVersion{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_GroupVersion(ref),
-		v1.GroupVersionForDiscovery{}.OpenAPIModelName():  schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
-		v1.GroupVersionKind{}.OpenAPIModelName():          schema_pkg_apis_meta_v1_GroupVersionKind(ref),
-		v1.GroupVersionResource{}.OpenAPIModelName():      schema_pkg_apis_meta_v1_GroupVersionResource(ref),
-		v1.InternalEvent{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_InternalEvent(ref),
-		v1.LabelSelector{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_LabelSelector(ref),
-		v1.LabelSelectorRequirement{}.OpenAPIModelName():  schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
-		v1.List{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_List(ref),
-		v1.ListMeta{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_ListMeta(ref),
-		v1.ListOptions{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_ListOptions(ref),
-		v1.ManagedFieldsEntry{}.OpenAPIModelName():        schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
-		v1.MicroTime{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_MicroTime(ref),
-		v1.ObjectMeta{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_ObjectMeta(ref),
-		v1.OwnerReference{}.OpenAPIModelName():            schema_pkg_apis_meta_v1_OwnerReference(ref),
-		v1.PartialObjectMetadata{}.OpenAPIModelName():     schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
-		v1.PartialObjectMetadataList{}.OpenAPIModelName(): schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
-		v1.Patch{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_Patch(ref),
-		v1.PatchOptions{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_PatchOptions(ref),
-		v1.Preconditions{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_Preconditions(ref),
-		v1.RootPaths{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_RootPaths(ref),
-		v1.ServerAddressByClientCIDR{}.OpenAPIModelName(): schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
-		v1.Status{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_Status(ref),
-		v1.StatusCause{}.OpenAPIModelName():               schema_pkg_apis_meta_v1_StatusCause(ref),
-		v1.StatusDetails{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_StatusDetails(ref),
-		v1.Table{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_Table(ref),
-		v1.TableColumnDefinition{}.OpenAPIModelName():     schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
-		v1.TableOptions{}.OpenAPIModelName():              schema_pkg_apis_meta_v1_TableOptions(ref),
-		v1.TableRow{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_TableRow(ref),
-		v1.TableRowCondition{}.OpenAPIModelName():         schema_pkg_apis_meta_v1_TableRowCondition(ref),
-		v1.Time{}.OpenAPIModelName():                      schema_pkg_apis_meta_v1_Time(ref),
-		v1.Timestamp{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_Timestamp(ref),
-		v1.TypeMeta{}.OpenAPIModelName():                  schema_pkg_apis_meta_v1_TypeMeta(ref),
-		v1.UpdateOptions{}.OpenAPIModelName():             schema_pkg_apis_meta_v1_UpdateOptions(ref),
-		v1.WatchEvent{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_WatchEvent(ref),
-		runtime.RawExtension{}.OpenAPIModelName():         schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
-		runtime.TypeMeta{}.OpenAPIModelName():             schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
-		runtime.Unknown{}.OpenAPIModelName():              schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
-		version.Info{}.OpenAPIModelName():                 schema_k8sio_apimachinery_pkg_version_Info(ref),
-		v1alpha1.ClusterNameMapping{}.OpenAPIModelName():  schema_pkg_apis_fleet_v1alpha1_ClusterNameMapping(ref),
-		v1alpha1.Fleet{}.OpenAPIModelName():               schema_pkg_apis_fleet_v1alpha1_Fleet(ref),
-		v1alpha1.FleetBatch{}.OpenAPIModelName():          schema_pkg_apis_fleet_v1alpha1_FleetBatch(ref),
-		v1alpha1.FleetList{}.OpenAPIModelName():           schema_pkg_apis_fleet_v1alpha1_FleetList(ref),
-		v1alpha1.FleetMemberStatus{}.OpenAPIModelName():   schema_pkg_apis_fleet_v1alpha1_FleetMemberStatus(ref),
-		v1alpha1.FleetMesh{}.OpenAPIModelName():           schema_pkg_apis_fleet_v1alpha1_FleetMesh(ref),
-		v1alpha1.FleetSpec{}.OpenAPIModelName():           schema_pkg_apis_fleet_v1alpha1_FleetSpec(ref),
-		v1alpha1.FleetStatus{}.OpenAPIModelName():         schema_pkg_apis_fleet_v1alpha1_FleetStatus(ref),
-		v1alpha1.FleetTelemetry{}.OpenAPIModelName():      schema_pkg_apis_fleet_v1alpha1_FleetTelemetry(ref),
-		v1alpha1.MeshGateway{}.OpenAPIModelName():         schema_pkg_apis_fleet_v1alpha1_MeshGateway(ref),
-		v1alpha1.MeshNetwork{}.OpenAPIModelName():         schema_pkg_apis_fleet_v1alpha1_MeshNetwork(ref),
+		resource.Quantity{}.OpenAPIModelName():                           schema_apimachinery_pkg_api_resource_Quantity(ref),
+		v1.APIGroup{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_APIGroup(ref),
+		v1.APIGroupList{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_APIGroupList(ref),
+		v1.APIResource{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_APIResource(ref),
+		v1.APIResourceList{}.OpenAPIModelName():                          schema_pkg_apis_meta_v1_APIResourceList(ref),
+		v1.APIVersions{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_APIVersions(ref),
+		v1.ApplyOptions{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_ApplyOptions(ref),
+		v1.Condition{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_Condition(ref),
+		v1.CreateOptions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_CreateOptions(ref),
+		v1.DeleteOptions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_DeleteOptions(ref),
+		v1.Duration{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_Duration(ref),
+		v1.FieldSelectorRequirement{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_FieldSelectorRequirement(ref),
+		v1.FieldsV1{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_FieldsV1(ref),
+		v1.GetOptions{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_GetOptions(ref),
+		v1.GroupKind{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_GroupKind(ref),
+		v1.GroupResource{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_GroupResource(ref),
+		v1.GroupVersion{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_GroupVersion(ref),
+		v1.GroupVersionForDiscovery{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_GroupVersionForDiscovery(ref),
+		v1.GroupVersionKind{}.OpenAPIModelName():                         schema_pkg_apis_meta_v1_GroupVersionKind(ref),
+		v1.GroupVersionResource{}.OpenAPIModelName():                     schema_pkg_apis_meta_v1_GroupVersionResource(ref),
+		v1.InternalEvent{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_InternalEvent(ref),
+		v1.LabelSelector{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_LabelSelector(ref),
+		v1.LabelSelectorRequirement{}.OpenAPIModelName():                 schema_pkg_apis_meta_v1_LabelSelectorRequirement(ref),
+		v1.List{}.OpenAPIModelName():                                     schema_pkg_apis_meta_v1_List(ref),
+		v1.ListMeta{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_ListMeta(ref),
+		v1.ListOptions{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_ListOptions(ref),
+		v1.ManagedFieldsEntry{}.OpenAPIModelName():                       schema_pkg_apis_meta_v1_ManagedFieldsEntry(ref),
+		v1.MicroTime{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_MicroTime(ref),
+		v1.ObjectMeta{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_ObjectMeta(ref),
+		v1.OwnerReference{}.OpenAPIModelName():                           schema_pkg_apis_meta_v1_OwnerReference(ref),
+		v1.PartialObjectMetadata{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_PartialObjectMetadata(ref),
+		v1.PartialObjectMetadataList{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_PartialObjectMetadataList(ref),
+		v1.Patch{}.OpenAPIModelName():                                    schema_pkg_apis_meta_v1_Patch(ref),
+		v1.PatchOptions{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_PatchOptions(ref),
+		v1.Preconditions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_Preconditions(ref),
+		v1.RootPaths{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_RootPaths(ref),
+		v1.ServerAddressByClientCIDR{}.OpenAPIModelName():                schema_pkg_apis_meta_v1_ServerAddressByClientCIDR(ref),
+		v1.Status{}.OpenAPIModelName():                                   schema_pkg_apis_meta_v1_Status(ref),
+		v1.StatusCause{}.OpenAPIModelName():                              schema_pkg_apis_meta_v1_StatusCause(ref),
+		v1.StatusDetails{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_StatusDetails(ref),
+		v1.Table{}.OpenAPIModelName():                                    schema_pkg_apis_meta_v1_Table(ref),
+		v1.TableColumnDefinition{}.OpenAPIModelName():                    schema_pkg_apis_meta_v1_TableColumnDefinition(ref),
+		v1.TableOptions{}.OpenAPIModelName():                             schema_pkg_apis_meta_v1_TableOptions(ref),
+		v1.TableRow{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_TableRow(ref),
+		v1.TableRowCondition{}.OpenAPIModelName():                        schema_pkg_apis_meta_v1_TableRowCondition(ref),
+		v1.Time{}.OpenAPIModelName():                                     schema_pkg_apis_meta_v1_Time(ref),
+		v1.Timestamp{}.OpenAPIModelName():                                schema_pkg_apis_meta_v1_Timestamp(ref),
+		v1.TypeMeta{}.OpenAPIModelName():                                 schema_pkg_apis_meta_v1_TypeMeta(ref),
+		v1.UpdateOptions{}.OpenAPIModelName():                            schema_pkg_apis_meta_v1_UpdateOptions(ref),
+		v1.WatchEvent{}.OpenAPIModelName():                               schema_pkg_apis_meta_v1_WatchEvent(ref),
+		runtime.RawExtension{}.OpenAPIModelName():                        schema_k8sio_apimachinery_pkg_runtime_RawExtension(ref),
+		runtime.TypeMeta{}.OpenAPIModelName():                            schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
+		runtime.Unknown{}.OpenAPIModelName():                             schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
+		version.Info{}.OpenAPIModelName():                                schema_k8sio_apimachinery_pkg_version_Info(ref),
+		v1alpha1.BackoffPolicy{}.OpenAPIModelName():                      schema_pkg_apis_batch_v1alpha1_BackoffPolicy(ref),
+		v1alpha1.BatchJob{}.OpenAPIModelName():                           schema_pkg_apis_batch_v1alpha1_BatchJob(ref),
+		v1alpha1.BatchJobList{}.OpenAPIModelName():                       schema_pkg_apis_batch_v1alpha1_BatchJobList(ref),
+		v1alpha1.BatchJobStatus{}.OpenAPIModelName():                     schema_pkg_apis_batch_v1alpha1_BatchJobStatus(ref),
+		v1alpha1.DeadlinePolicy{}.OpenAPIModelName():                     schema_pkg_apis_batch_v1alpha1_DeadlinePolicy(ref),
+		v1alpha1.FleetQueue{}.OpenAPIModelName():                         schema_pkg_apis_batch_v1alpha1_FleetQueue(ref),
+		v1alpha1.FleetQueueList{}.OpenAPIModelName():                     schema_pkg_apis_batch_v1alpha1_FleetQueueList(ref),
+		v1alpha1.FleetQueueSpec{}.OpenAPIModelName():                     schema_pkg_apis_batch_v1alpha1_FleetQueueSpec(ref),
+		v1alpha1.FleetQueueStatus{}.OpenAPIModelName():                   schema_pkg_apis_batch_v1alpha1_FleetQueueStatus(ref),
+		v1alpha1.PreemptionPolicy{}.OpenAPIModelName():                   schema_pkg_apis_batch_v1alpha1_PreemptionPolicy(ref),
+		v1alpha1.VolcanoQueueMapping{}.OpenAPIModelName():                schema_pkg_apis_batch_v1alpha1_VolcanoQueueMapping(ref),
+		fleetv1alpha1.ClusterNameMapping{}.OpenAPIModelName():            schema_pkg_apis_fleet_v1alpha1_ClusterNameMapping(ref),
+		fleetv1alpha1.Fleet{}.OpenAPIModelName():                         schema_pkg_apis_fleet_v1alpha1_Fleet(ref),
+		fleetv1alpha1.FleetBatch{}.OpenAPIModelName():                    schema_pkg_apis_fleet_v1alpha1_FleetBatch(ref),
+		fleetv1alpha1.FleetList{}.OpenAPIModelName():                     schema_pkg_apis_fleet_v1alpha1_FleetList(ref),
+		fleetv1alpha1.FleetMemberStatus{}.OpenAPIModelName():             schema_pkg_apis_fleet_v1alpha1_FleetMemberStatus(ref),
+		fleetv1alpha1.FleetMesh{}.OpenAPIModelName():                     schema_pkg_apis_fleet_v1alpha1_FleetMesh(ref),
+		fleetv1alpha1.FleetSpec{}.OpenAPIModelName():                     schema_pkg_apis_fleet_v1alpha1_FleetSpec(ref),
+		fleetv1alpha1.FleetStatus{}.OpenAPIModelName():                   schema_pkg_apis_fleet_v1alpha1_FleetStatus(ref),
+		fleetv1alpha1.FleetTelemetry{}.OpenAPIModelName():                schema_pkg_apis_fleet_v1alpha1_FleetTelemetry(ref),
+		fleetv1alpha1.MeshGateway{}.OpenAPIModelName():                   schema_pkg_apis_fleet_v1alpha1_MeshGateway(ref),
+		fleetv1alpha1.MeshNetwork{}.OpenAPIModelName():                   schema_pkg_apis_fleet_v1alpha1_MeshNetwork(ref),
+		schedulingv1alpha1.ClusterEvaluation{}.OpenAPIModelName():        schema_pkg_apis_scheduling_v1alpha1_ClusterEvaluation(ref),
+		schedulingv1alpha1.FilterVerdict{}.OpenAPIModelName():            schema_pkg_apis_scheduling_v1alpha1_FilterVerdict(ref),
+		schedulingv1alpha1.PlacementReview{}.OpenAPIModelName():          schema_pkg_apis_scheduling_v1alpha1_PlacementReview(ref),
+		schedulingv1alpha1.PlacementReviewSpec{}.OpenAPIModelName():      schema_pkg_apis_scheduling_v1alpha1_PlacementReviewSpec(ref),
+		schedulingv1alpha1.PlacementReviewStatus{}.OpenAPIModelName():    schema_pkg_apis_scheduling_v1alpha1_PlacementReviewStatus(ref),
+		schedulingv1alpha1.PluginScore{}.OpenAPIModelName():              schema_pkg_apis_scheduling_v1alpha1_PluginScore(ref),
+		schedulingv1alpha1.ReplicaEstimate{}.OpenAPIModelName():          schema_pkg_apis_scheduling_v1alpha1_ReplicaEstimate(ref),
+		schedulingv1alpha1.ResourceBindingReference{}.OpenAPIModelName(): schema_pkg_apis_scheduling_v1alpha1_ResourceBindingReference(ref),
+		schedulingv1alpha1.SelectedCluster{}.OpenAPIModelName():          schema_pkg_apis_scheduling_v1alpha1_SelectedCluster(ref),
+		telemetryv1alpha1.ClusterTelemetry{}.OpenAPIModelName():          schema_pkg_apis_telemetry_v1alpha1_ClusterTelemetry(ref),
+		telemetryv1alpha1.ClusterTelemetryList{}.OpenAPIModelName():      schema_pkg_apis_telemetry_v1alpha1_ClusterTelemetryList(ref),
+		telemetryv1alpha1.ClusterTelemetryStatus{}.OpenAPIModelName():    schema_pkg_apis_telemetry_v1alpha1_ClusterTelemetryStatus(ref),
+		telemetryv1alpha1.PeerTelemetry{}.OpenAPIModelName():             schema_pkg_apis_telemetry_v1alpha1_PeerTelemetry(ref),
+		telemetryv1alpha1.TelemetrySource{}.OpenAPIModelName():           schema_pkg_apis_telemetry_v1alpha1_TelemetrySource(ref),
+		telemetryv1alpha1.UtilizationSample{}.OpenAPIModelName():         schema_pkg_apis_telemetry_v1alpha1_UtilizationSample(ref),
 	}
 }
 
@@ -2755,6 +2784,646 @@ func schema_k8sio_apimachinery_pkg_version_Info(ref common.ReferenceCallback) co
 	}
 }
 
+func schema_pkg_apis_batch_v1alpha1_BackoffPolicy(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BackoffPolicy is an exponential backoff: base, 2×base, 4×base, ... up to max.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"base": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Base is the delay after the first requeue. Defaults to 30s; must be positive.",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+					"max": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Max is the longest delay. Defaults to 10m; must be at least base.",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Duration{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_batch_v1alpha1_BatchJob(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BatchJob is the fleet queue's view of one Volcano Job (batch.volcano.sh/v1alpha1 Job) submitted to the Karmada apiserver, in the same namespace and with the same name: its fleet queue, priority, deadline and live slack, predicted start and finish, the member it was dispatched to, its state and why. kurator-apiserver computes it on every read from the Volcano Job, its ResourceBinding (and the decisions the fleet-queue controller records there), the FleetQueues, the fleets' batch defaults and the PriorityClasses of the Karmada apiserver; it is never stored and cannot be written.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata: the Volcano Job's name, namespace, labels and creation time. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the job's place in the fleet queue, computed when the object is read.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.BatchJobStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.ObjectMeta{}.OpenAPIModelName(), v1alpha1.BatchJobStatus{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_batch_v1alpha1_BatchJobList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BatchJobList is a list of BatchJobs.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items are the batch jobs, sorted by namespace and name.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(v1alpha1.BatchJob{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1.ListMeta{}.OpenAPIModelName(), v1alpha1.BatchJob{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_batch_v1alpha1_BatchJobStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "BatchJobStatus is a job's place in the fleet queue.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"queue": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Queue is the job's fleet queue: annotation batch.kurator.dev/queue of the Volcano Job, else spec.batch.defaultQueue of the first fleet (by name) that sets one.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"priorityClassName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PriorityClassName is the job's PriorityClass: spec.priorityClassName of the Volcano Job, else the fleet's spec.batch.defaultPriorityClassName, else the PriorityClass marked globalDefault in the Karmada apiserver.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"priority": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Priority is the value of the PriorityClass, 0 without one (or when it does not exist, which warnings then say).",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"preemptable": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Preemptable is false when annotation volcano.sh/preemptable of the Volcano Job is \"false\": the job is then never preempted.",
+							Default:     false,
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"deadline": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Deadline is when the job must have finished (annotation batch.kurator.dev/deadline).",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"runningEstimate": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RunningEstimate is the job's runtime estimate (spec.runningEstimate of the Volcano Job).",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+					"slack": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Slack is, at the time of the read, deadline minus now minus the remaining runtime (the runtime estimate, less what a running job has already run). Negative slack means the deadline will be missed if the estimate holds. Absent without a deadline and for finished or rejected jobs.",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+					"state": {
+						SchemaProps: spec.SchemaProps{
+							Description: "State is where the job is: Queued, Dispatched, Running, Succeeded, Failed or Rejected.\n\nPossible enum values:\n - `\"Dispatched\"` jobs were released to a member and are not running yet.\n - `\"Failed\"` jobs failed, were aborted or terminated.\n - `\"Queued\"` jobs wait in the fleet queue (their binding's scheduling is suspended).\n - `\"Rejected\"` jobs cannot be queued as they are; reason and message say what to change.\n - `\"Running\"` jobs run in a member.\n - `\"Succeeded\"` jobs completed.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"Dispatched", "Failed", "Queued", "Rejected", "Running", "Succeeded"},
+						},
+					},
+					"reason": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Reason is a CamelCase reason for the state, from the fleet-queue controller or, for states kurator-apiserver derives itself, one of NoQueue, UnknownQueue, InvalidDeadline, WaitingForResourceBinding, WaitingForDispatch, Scheduling and Scheduled.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message explains the state and, for a rejected job, what to change.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"cluster": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Cluster is the member the job was dispatched to or runs in.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"attempts": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Attempts is how many times the job was dispatched.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"dispatchedAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "DispatchedAt is when the job was last dispatched.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"nextAttemptAt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "NextAttemptAt is when a requeued job may be dispatched again (backoff).",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"predictedStart": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PredictedStart is when the fleet-queue controller predicts a queued or dispatched job to start.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"predictedFinish": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PredictedFinish is when the job is predicted to finish: the controller's prediction, else, for a running job, its start plus its runtime estimate.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"startTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "StartTime is when the job last started running.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"completionTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CompletionTime is when the job succeeded or failed.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"resourceBinding": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ResourceBinding is the name of the job's ResourceBinding in its namespace; empty until Karmada creates it.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"volcanoPhase": {
+						SchemaProps: spec.SchemaProps{
+							Description: "VolcanoPhase is status.state.phase of the Volcano Job in the Karmada apiserver, as Karmada aggregates it from the member.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"warnings": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Warnings are problems with the job's inputs that do not stop it, each saying what to change: an unknown PriorityClass, a deadline already passed, a malformed annotation.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: "",
+										Type:    []string{"string"},
+										Format:  "",
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"priority", "preemptable", "state"},
+			},
+		},
+		Dependencies: []string{
+			v1.Duration{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_batch_v1alpha1_DeadlinePolicy(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "DeadlinePolicy says how a fleet queue treats deadlines and dispatches.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"slackThreshold": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SlackThreshold is the slack (deadline minus now minus remaining runtime) below which a queued job's deadline is at risk: if no member can start it in time, it may preempt (when spec.preemption.policy allows). Defaults to 10m; must not be negative.",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+					"dispatchTimeout": {
+						SchemaProps: spec.SchemaProps{
+							Description: "DispatchTimeout is how long a job may stay dispatched without running (Volcano has not admitted it in the member) before it is requeued with backoff. Defaults to 3m; must be positive.",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+					"backoff": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Backoff bounds the delay before a requeued job is dispatched again.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.BackoffPolicy{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Duration{}.OpenAPIModelName(), v1alpha1.BackoffPolicy{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_batch_v1alpha1_FleetQueue(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FleetQueue is a queue of the fleet's batch jobs. Volcano Jobs submitted to the Karmada apiserver join a fleet queue (annotation batch.kurator.dev/queue, else the fleet's spec.batch.defaultQueue); kurator's fleet-queue controller dispatches them to members in order of queue priority, job priority and deadline slack, within the queue's capability, into the Volcano queue the queue maps each member to, and preempts lower-priority preemptable jobs when the policy allows and a deadline is at risk. FleetQueue is cluster-scoped. Its status counts the queue's jobs and is computed on every read; it is never stored.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata. The name must be a DNS subdomain. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is the queue's policy.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.FleetQueueSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status counts the queue's jobs. kurator-apiserver computes it from the Volcano Jobs and ResourceBindings of the Karmada apiserver on every read; it is never stored, and writes to it are ignored.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.FleetQueueStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.ObjectMeta{}.OpenAPIModelName(), v1alpha1.FleetQueueSpec{}.OpenAPIModelName(), v1alpha1.FleetQueueStatus{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_batch_v1alpha1_FleetQueueList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FleetQueueList is a list of FleetQueues.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items are the fleet queues.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(v1alpha1.FleetQueue{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1.ListMeta{}.OpenAPIModelName(), v1alpha1.FleetQueue{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_batch_v1alpha1_FleetQueueSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FleetQueueSpec is a fleet queue's policy.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"priority": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Priority orders queues: every job of a higher-priority queue is dispatched before any job of a lower-priority one. Defaults to 0; may be negative.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"weight": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Weight is the queue's share among queues of equal priority: between otherwise equal jobs, the queue holding less per unit of weight goes first. 1 to 1000; defaults to 1.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"capability": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Capability caps what the queue's dispatched and running jobs request, summed over every member, on each resource it names (for example cpu: \"200\", nvidia.com/gpu: \"16\"). Resources it does not name are not capped. Quantities must not be negative.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(resource.Quantity{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"guarantee": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Guarantee is what the queue keeps fleet-wide: its jobs are not preempted for another queue's deadline if the queue would then hold less than this on a resource it names. Each quantity must not exceed the capability of the same resource.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(resource.Quantity{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"deadline": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Deadline is the deadline and dispatch policy. Every field has a default.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.DeadlinePolicy{}.OpenAPIModelName()),
+						},
+					},
+					"preemption": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Preemption says whether the queue's jobs may preempt others to meet their deadlines. Every field has a default.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.PreemptionPolicy{}.OpenAPIModelName()),
+						},
+					},
+					"volcanoQueues": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"cluster",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "VolcanoQueues maps members to the Volcano queue the queue's jobs are put in there: an entry for a Karmada cluster name applies to that member, the entry \"*\" to every other member. The queue's jobs never go to a member that no entry covers. Defaults to [{cluster: \"*\", queue: \"default\"}]: every member's default Volcano queue.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(v1alpha1.VolcanoQueueMapping{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			resource.Quantity{}.OpenAPIModelName(), v1alpha1.DeadlinePolicy{}.OpenAPIModelName(), v1alpha1.PreemptionPolicy{}.OpenAPIModelName(), v1alpha1.VolcanoQueueMapping{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_batch_v1alpha1_FleetQueueStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FleetQueueStatus counts a fleet queue's jobs, computed on every read.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"queuedJobs": {
+						SchemaProps: spec.SchemaProps{
+							Description: "QueuedJobs is the number of the queue's jobs waiting to be dispatched.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"dispatchedJobs": {
+						SchemaProps: spec.SchemaProps{
+							Description: "DispatchedJobs is the number of the queue's jobs dispatched to a member and not running yet.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"runningJobs": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RunningJobs is the number of the queue's running jobs.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Conditions are the queue's conditions. \"JobsCounted\" is always present: False with reason JobInformationUnavailable while kurator-apiserver cannot read the Volcano Jobs and ResourceBindings of the Karmada apiserver (the counts are then zero and unknown).",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(v1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Condition{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_batch_v1alpha1_PreemptionPolicy(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PreemptionPolicy says whether and when a fleet queue's jobs may preempt others.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"policy": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Policy is \"Never\" (the default) or \"LowerPriority\": a job whose deadline is at risk may then evict running jobs of lower priority that are preemptable (annotation volcano.sh/preemptable is not \"false\") and past their cooldown; they return to the fleet queue.\n\nPossible enum values:\n - `\"LowerPriority\"` may preempt running preemptable jobs of lower priority when a job's deadline is at risk.\n - `\"Never\"` never preempts running jobs for this queue's jobs.",
+							Type:        []string{"string"},
+							Format:      "",
+							Enum:        []interface{}{"LowerPriority", "Never"},
+						},
+					},
+					"cooldown": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Cooldown is how long a job must have run since it last started, and since it was last preempted, before it may be preempted. Defaults to 5m; must not be negative.",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Duration{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_batch_v1alpha1_VolcanoQueueMapping(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "VolcanoQueueMapping maps a member, or every member, to a Volcano queue.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"cluster": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Cluster is a Karmada cluster name, or \"*\" for every member no other entry names.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"queue": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Queue is the name of the Volcano queue (scheduling.volcano.sh/v1beta1 Queue) in that member, a DNS subdomain.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"cluster", "queue"},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_fleet_v1alpha1_ClusterNameMapping(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -2823,14 +3492,14 @@ func schema_pkg_apis_fleet_v1alpha1_Fleet(ref common.ReferenceCallback) common.O
 						SchemaProps: spec.SchemaProps{
 							Description: "Spec says which member clusters belong to the fleet and how kurator's telemetry, mesh and batch features treat them.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.FleetSpec{}.OpenAPIModelName()),
+							Ref:         ref(fleetv1alpha1.FleetSpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Status is the live state of the members. kurator-apiserver computes it from Karmada's Cluster objects on every read; it is never stored, and writes to it are ignored.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.FleetStatus{}.OpenAPIModelName()),
+							Ref:         ref(fleetv1alpha1.FleetStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -2838,7 +3507,7 @@ func schema_pkg_apis_fleet_v1alpha1_Fleet(ref common.ReferenceCallback) common.O
 			},
 		},
 		Dependencies: []string{
-			v1.ObjectMeta{}.OpenAPIModelName(), v1alpha1.FleetSpec{}.OpenAPIModelName(), v1alpha1.FleetStatus{}.OpenAPIModelName()},
+			v1.ObjectMeta{}.OpenAPIModelName(), fleetv1alpha1.FleetSpec{}.OpenAPIModelName(), fleetv1alpha1.FleetStatus{}.OpenAPIModelName()},
 	}
 }
 
@@ -2913,7 +3582,7 @@ func schema_pkg_apis_fleet_v1alpha1_FleetList(ref common.ReferenceCallback) comm
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
 										Default: map[string]interface{}{},
-										Ref:     ref(v1alpha1.Fleet{}.OpenAPIModelName()),
+										Ref:     ref(fleetv1alpha1.Fleet{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -2924,7 +3593,7 @@ func schema_pkg_apis_fleet_v1alpha1_FleetList(ref common.ReferenceCallback) comm
 			},
 		},
 		Dependencies: []string{
-			v1.ListMeta{}.OpenAPIModelName(), v1alpha1.Fleet{}.OpenAPIModelName()},
+			v1.ListMeta{}.OpenAPIModelName(), fleetv1alpha1.Fleet{}.OpenAPIModelName()},
 	}
 }
 
@@ -3018,7 +3687,7 @@ func schema_pkg_apis_fleet_v1alpha1_FleetMesh(ref common.ReferenceCallback) comm
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
 										Default: map[string]interface{}{},
-										Ref:     ref(v1alpha1.MeshNetwork{}.OpenAPIModelName()),
+										Ref:     ref(fleetv1alpha1.MeshNetwork{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -3028,7 +3697,7 @@ func schema_pkg_apis_fleet_v1alpha1_FleetMesh(ref common.ReferenceCallback) comm
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.MeshNetwork{}.OpenAPIModelName()},
+			fleetv1alpha1.MeshNetwork{}.OpenAPIModelName()},
 	}
 }
 
@@ -3068,26 +3737,26 @@ func schema_pkg_apis_fleet_v1alpha1_FleetSpec(ref common.ReferenceCallback) comm
 					"telemetry": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Telemetry says where the members' metrics are and how each member is named in them. kurator's telemetry-aware scheduling and views need it; without it they treat the fleet as having no metrics.",
-							Ref:         ref(v1alpha1.FleetTelemetry{}.OpenAPIModelName()),
+							Ref:         ref(fleetv1alpha1.FleetTelemetry{}.OpenAPIModelName()),
 						},
 					},
 					"mesh": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Mesh describes the Istio networks the members form, so that placement can account for the extra hop through east-west gateways between networks.",
-							Ref:         ref(v1alpha1.FleetMesh{}.OpenAPIModelName()),
+							Ref:         ref(fleetv1alpha1.FleetMesh{}.OpenAPIModelName()),
 						},
 					},
 					"batch": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Batch holds the fleet-wide defaults kurator applies to batch jobs (Volcano Jobs) submitted to Karmada for this fleet.",
-							Ref:         ref(v1alpha1.FleetBatch{}.OpenAPIModelName()),
+							Ref:         ref(fleetv1alpha1.FleetBatch{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1.LabelSelector{}.OpenAPIModelName(), v1alpha1.FleetBatch{}.OpenAPIModelName(), v1alpha1.FleetMesh{}.OpenAPIModelName(), v1alpha1.FleetTelemetry{}.OpenAPIModelName()},
+			v1.LabelSelector{}.OpenAPIModelName(), fleetv1alpha1.FleetBatch{}.OpenAPIModelName(), fleetv1alpha1.FleetMesh{}.OpenAPIModelName(), fleetv1alpha1.FleetTelemetry{}.OpenAPIModelName()},
 	}
 }
 
@@ -3148,7 +3817,7 @@ func schema_pkg_apis_fleet_v1alpha1_FleetStatus(ref common.ReferenceCallback) co
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
 										Default: map[string]interface{}{},
-										Ref:     ref(v1alpha1.FleetMemberStatus{}.OpenAPIModelName()),
+										Ref:     ref(fleetv1alpha1.FleetMemberStatus{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -3208,7 +3877,7 @@ func schema_pkg_apis_fleet_v1alpha1_FleetStatus(ref common.ReferenceCallback) co
 			},
 		},
 		Dependencies: []string{
-			resource.Quantity{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), v1alpha1.FleetMemberStatus{}.OpenAPIModelName()},
+			resource.Quantity{}.OpenAPIModelName(), v1.Condition{}.OpenAPIModelName(), fleetv1alpha1.FleetMemberStatus{}.OpenAPIModelName()},
 	}
 }
 
@@ -3250,7 +3919,7 @@ func schema_pkg_apis_fleet_v1alpha1_FleetTelemetry(ref common.ReferenceCallback)
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
 										Default: map[string]interface{}{},
-										Ref:     ref(v1alpha1.ClusterNameMapping{}.OpenAPIModelName()),
+										Ref:     ref(fleetv1alpha1.ClusterNameMapping{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -3261,7 +3930,7 @@ func schema_pkg_apis_fleet_v1alpha1_FleetTelemetry(ref common.ReferenceCallback)
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.ClusterNameMapping{}.OpenAPIModelName()},
+			fleetv1alpha1.ClusterNameMapping{}.OpenAPIModelName()},
 	}
 }
 
@@ -3342,7 +4011,7 @@ func schema_pkg_apis_fleet_v1alpha1_MeshNetwork(ref common.ReferenceCallback) co
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
 										Default: map[string]interface{}{},
-										Ref:     ref(v1alpha1.MeshGateway{}.OpenAPIModelName()),
+										Ref:     ref(fleetv1alpha1.MeshGateway{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -3353,6 +4022,915 @@ func schema_pkg_apis_fleet_v1alpha1_MeshNetwork(ref common.ReferenceCallback) co
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.MeshGateway{}.OpenAPIModelName()},
+			fleetv1alpha1.MeshGateway{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_scheduling_v1alpha1_ClusterEvaluation(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ClusterEvaluation is the evaluation of one cluster.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name is the Karmada cluster name.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"feasible": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Feasible is true when every filter plugin accepted the cluster.",
+							Default:     false,
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"filters": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Filters are the verdicts of the filter plugins that ran, in profile order. The scheduler stops at the first rejection, so plugins after it are not listed.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(schedulingv1alpha1.FilterVerdict{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"scores": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Scores are the scores of the score plugins, in profile order; only feasible clusters are scored.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(schedulingv1alpha1.PluginScore{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"totalScore": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TotalScore is the sum of the weighted scores: the cluster's rank among the feasible clusters (scores only order clusters; they decide the outcome under spread constraints).",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"estimates": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Estimates are the replica estimates of each estimator for the cluster.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(schedulingv1alpha1.ReplicaEstimate{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"estimatedReplicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "EstimatedReplicas is the smallest estimate among the estimators that had an opinion (Karmada takes the minimum); absent when none had one.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+				},
+				Required: []string{"name", "feasible", "totalScore"},
+			},
+		},
+		Dependencies: []string{
+			schedulingv1alpha1.FilterVerdict{}.OpenAPIModelName(), schedulingv1alpha1.PluginScore{}.OpenAPIModelName(), schedulingv1alpha1.ReplicaEstimate{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_scheduling_v1alpha1_FilterVerdict(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FilterVerdict is one filter plugin's verdict on a cluster.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"plugin": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Plugin is the plugin's name in the profile, for example ClusterAffinity or ClusterUtilization.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"passed": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Passed is true when the plugin accepted the cluster.",
+							Default:     false,
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"reason": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Reason says why the plugin rejected the cluster, or what it could not check (for example stale telemetry) when it let the cluster pass.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"plugin", "passed"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_scheduling_v1alpha1_PlacementReview(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PlacementReview asks where kurator-scheduler would place a workload and why, like SubjectAccessReview asks whether a user may do something: create one and the answer comes back in its status; nothing is stored, and PlacementReviews cannot be read back, listed or watched. The workload is either an existing Karmada ResourceBinding (spec.resourceBinding) or a resource template with a placement (spec.resource and spec.placement), evaluated as if it had been propagated. The status reports, for every cluster, each filter plugin's verdict with its reason, each score plugin's weighted score, the estimators' replica estimates, and the clusters that would be chosen — computed by the same plugin code kurator-scheduler runs, on the same telemetry — together with notes on how fresh that data was.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata. Nothing in it is required; a name, when given, is echoed back. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec names the workload to review. Exactly one of resourceBinding and resource must be set.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(schedulingv1alpha1.PlacementReviewSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the answer, computed when the review is created.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(schedulingv1alpha1.PlacementReviewStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"spec"},
+			},
+		},
+		Dependencies: []string{
+			v1.ObjectMeta{}.OpenAPIModelName(), schedulingv1alpha1.PlacementReviewSpec{}.OpenAPIModelName(), schedulingv1alpha1.PlacementReviewStatus{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_scheduling_v1alpha1_PlacementReviewSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PlacementReviewSpec names the workload to review: an existing ResourceBinding, or a resource template with a placement. Exactly one of resourceBinding and resource must be set.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"resourceBinding": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ResourceBinding names an existing Karmada ResourceBinding (work.karmada.io/v1alpha2) to review with its own placement, replicas and scheduler. Placement must then be unset.",
+							Ref:         ref(schedulingv1alpha1.ResourceBindingReference{}.OpenAPIModelName()),
+						},
+					},
+					"resource": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Resource is a resource template (any kind Karmada can propagate, with apiVersion, kind and metadata.name) to review as if it had been propagated with spec.placement. It does not have to exist. Its replicas and resource requests are interpreted as Karmada's resource interpreter would; its annotations (for example latency.kurator.dev/peers) are read by the plugins.",
+							Ref:         ref(runtime.RawExtension{}.OpenAPIModelName()),
+						},
+					},
+					"placement": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Placement is the Karmada placement (as in a PropagationPolicy's spec.placement) to review spec.resource with. Required with spec.resource; forbidden with spec.resourceBinding.",
+							Ref:         ref("github.com/karmada-io/karmada/pkg/apis/policy/v1alpha1.Placement"),
+						},
+					},
+					"schedulerName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SchedulerName selects the scheduler profile that evaluates the workload, as spec.schedulerName of a PropagationPolicy does. Defaults to the binding's scheduler for spec.resourceBinding and to \"default-scheduler\" for spec.resource.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			"github.com/karmada-io/karmada/pkg/apis/policy/v1alpha1.Placement", runtime.RawExtension{}.OpenAPIModelName(), schedulingv1alpha1.ResourceBindingReference{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_scheduling_v1alpha1_PlacementReviewStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PlacementReviewStatus is the evaluation of every cluster and the placement that results.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"schedulerName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SchedulerName is the scheduler profile that evaluated the workload.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"replicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replicas is the number of replicas the workload asks for, as Karmada's resource interpreter reads them from the template (0 for workloads without replicas).",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"clusters": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Clusters is the evaluation of every cluster the scheduler considered, sorted by name.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(schedulingv1alpha1.ClusterEvaluation{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"selectedClusters": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "SelectedClusters are the clusters the workload would be placed in, with the replicas each would get; empty when no cluster is feasible.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(schedulingv1alpha1.SelectedCluster{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"notes": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Notes explain how current the data behind the answer was (for example \"telemetry stale: ClusterUtilization gave the neutral score\") and anything else that qualifies it.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: "",
+										Type:    []string{"string"},
+										Format:  "",
+									},
+								},
+							},
+						},
+					},
+					"evaluationTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "EvaluationTime is when the evaluation ran.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName(), schedulingv1alpha1.ClusterEvaluation{}.OpenAPIModelName(), schedulingv1alpha1.SelectedCluster{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_scheduling_v1alpha1_PluginScore(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PluginScore is one score plugin's score of a cluster.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"plugin": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Plugin is the plugin's name in the profile.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"score": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Score is the plugin's score of the cluster, 0 to 100 (after normalization).",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"weight": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Weight is the plugin's weight in the profile (1 unless the profile says otherwise).",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"weightedScore": {
+						SchemaProps: spec.SchemaProps{
+							Description: "WeightedScore is score times weight, the plugin's share of totalScore.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"neutral": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Neutral is true when the plugin could not judge the cluster (missing or stale data) and gave it the neutral score, which changes no cluster's rank.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"reasons": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Reasons explain the score in words.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: "",
+										Type:    []string{"string"},
+										Format:  "",
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"plugin", "score", "weight", "weightedScore"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_scheduling_v1alpha1_ReplicaEstimate(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ReplicaEstimate is one estimator's answer for a cluster.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"estimator": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Estimator names the estimator: \"general\" (Karmada's estimator over the Cluster's status.resourceSummary) or \"scheduler-estimator\" (the member's scheduler-estimator gRPC service, when one is registered).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"replicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replicas is how many replicas (or, for multi-component workloads, complete component sets) the estimator says fit in the cluster now; -1 means no opinion.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"reason": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Reason explains the estimate, or why the estimator had no opinion.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"estimator", "replicas"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_scheduling_v1alpha1_ResourceBindingReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ResourceBindingReference names a ResourceBinding.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"namespace": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Namespace of the ResourceBinding: the namespace of its resource template.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the ResourceBinding, usually \"<template name>-<kind in lower case>\".",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"namespace", "name"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_scheduling_v1alpha1_SelectedCluster(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "SelectedCluster is a cluster the workload would be placed in.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name is the Karmada cluster name.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"replicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replicas is the number of replicas the cluster would get (0 for workloads without replicas, which are placed whole).",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_telemetry_v1alpha1_ClusterTelemetry(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ClusterTelemetry is the telemetry of one Karmada member cluster: its CPU, memory and GPU utilization, the p99 latency and request rate of the Istio mesh traffic to each peer cluster, and the health of the Thanos Query it all comes from. There is one per Karmada Cluster, named after it. kurator-apiserver computes it on every read from the latest snapshot of the Thanos Query named in spec.telemetry of the fleet that includes the cluster; it is never stored and cannot be written. Missing or stale data is shown (see the Fresh condition), never turned into an error.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata. The name is the Karmada Cluster's name and the labels are the Cluster's labels. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the cluster's telemetry, computed when the object is read.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(telemetryv1alpha1.ClusterTelemetryStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.ObjectMeta{}.OpenAPIModelName(), telemetryv1alpha1.ClusterTelemetryStatus{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_telemetry_v1alpha1_ClusterTelemetryList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ClusterTelemetryList is a list of ClusterTelemetry.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items are the clusters' telemetry, sorted by name.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(telemetryv1alpha1.ClusterTelemetry{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1.ListMeta{}.OpenAPIModelName(), telemetryv1alpha1.ClusterTelemetry{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_telemetry_v1alpha1_ClusterTelemetryStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ClusterTelemetryStatus is a cluster's utilization, mesh traffic and the health of the telemetry they come from.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"thanosCluster": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ThanosCluster is the cluster's name in the metrics: the value of the fleet's cluster label (spec.telemetry.clusterLabel) in this cluster's series. It is the Karmada name unless spec.telemetry.clusterMapping says otherwise.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"istioClusterID": {
+						SchemaProps: spec.SchemaProps{
+							Description: "IstioClusterID is the cluster's Istio cluster ID, as it appears in the source_cluster and destination_cluster labels of Istio's metrics. It is the Karmada name unless spec.telemetry.clusterMapping says otherwise.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"cpu": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CPU is the CPU utilization of the cluster's nodes. Absent when the source has no sample for the cluster.",
+							Ref:         ref(telemetryv1alpha1.UtilizationSample{}.OpenAPIModelName()),
+						},
+					},
+					"memory": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Memory is the memory utilization of the cluster's nodes. Absent when the source has no sample for the cluster.",
+							Ref:         ref(telemetryv1alpha1.UtilizationSample{}.OpenAPIModelName()),
+						},
+					},
+					"gpu": {
+						SchemaProps: spec.SchemaProps{
+							Description: "GPU is the utilization of the cluster's GPUs (nvidia.com/gpu). Absent when the source has no sample for the cluster, which is normal for clusters without GPUs.",
+							Ref:         ref(telemetryv1alpha1.UtilizationSample{}.OpenAPIModelName()),
+						},
+					},
+					"peers": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"cluster",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Peers lists, sorted by name, the other clusters this cluster exchanges mesh traffic with, as seen by Istio's proxies (reporter=\"source\"). A cluster pair without traffic has no latency sample: no traffic is not the same as no latency.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(telemetryv1alpha1.PeerTelemetry{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"sampleTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SampleTime is the time of the oldest of the cluster's utilization samples (cpu, memory and gpu, those present).",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"sampleAge": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SampleAge is how old sampleTime was when the object was read.",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+					"source": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Source is the Thanos Query the telemetry comes from and how it is doing. Absent when no fleet with spec.telemetry includes the cluster.",
+							Ref:         ref(telemetryv1alpha1.TelemetrySource{}.OpenAPIModelName()),
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Conditions are the cluster's telemetry conditions. \"Fresh\" is always present: True when every utilization sample of the cluster is younger than the source's maximum sample age; otherwise False with the reason NoTelemetrySource, WaitingForFirstRefresh, SourceUnreachable, NoSamples or Stale, and a message that says what to check.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: map[string]interface{}{},
+										Ref:     ref(v1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1.Condition{}.OpenAPIModelName(), v1.Duration{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName(), telemetryv1alpha1.PeerTelemetry{}.OpenAPIModelName(), telemetryv1alpha1.TelemetrySource{}.OpenAPIModelName(), telemetryv1alpha1.UtilizationSample{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_telemetry_v1alpha1_PeerTelemetry(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PeerTelemetry is the mesh traffic between the cluster and one peer cluster.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"cluster": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Cluster is the Karmada name of the peer cluster.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"p99Latency": {
+						SchemaProps: spec.SchemaProps{
+							Description: "P99Latency is the 99th percentile latency of the requests this cluster's workloads send to the peer, from istio_request_duration_milliseconds. Absent without a sample.",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+					"latencyTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LatencyTime is when p99Latency was measured.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"latencyStale": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LatencyStale is true when p99Latency is older than the source's maximum sample age.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"requestsPerSecond": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RequestsPerSecond is the rate of the requests this cluster's workloads send to services in the peer, from istio_requests_total.",
+							Type:        []string{"number"},
+							Format:      "double",
+						},
+					},
+					"inboundRequestsPerSecond": {
+						SchemaProps: spec.SchemaProps{
+							Description: "InboundRequestsPerSecond is the rate of the requests the peer's workloads send to services in this cluster.",
+							Type:        []string{"number"},
+							Format:      "double",
+						},
+					},
+				},
+				Required: []string{"cluster"},
+			},
+		},
+		Dependencies: []string{
+			v1.Duration{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_telemetry_v1alpha1_TelemetrySource(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TelemetrySource is the Thanos Query a cluster's telemetry comes from, and its health.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"url": {
+						SchemaProps: spec.SchemaProps{
+							Description: "URL is the Thanos Query URL (spec.telemetry.thanosQueryURL of the fleet). kurator-apiserver runs one background refresher per distinct URL.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"fleet": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Fleet is the fleet whose spec.telemetry applies to the cluster: the first by name of the fleets with spec.telemetry that include the cluster.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"otherFleets": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "set",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "OtherFleets are the other fleets with spec.telemetry that include the cluster, sorted and at most 10 of them; their telemetry settings do not apply to it.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: "",
+										Type:    []string{"string"},
+										Format:  "",
+									},
+								},
+							},
+						},
+					},
+					"otherFleetCount": {
+						SchemaProps: spec.SchemaProps{
+							Description: "OtherFleetCount is the number of other fleets with spec.telemetry that include the cluster, all of them (otherFleets lists only the first 10).",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"lastRefresh": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastRefresh is when the source last ran its queries.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"lastSuccess": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastSuccess is when a query of the source last succeeded.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"lastError": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastError is the error of each query that failed at the last refresh, one per line. Empty when every query succeeded.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"warnings": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Warnings are the warnings returned with the last answers, for example Thanos partial responses when a store is down: the data is then incomplete.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Default: "",
+										Type:    []string{"string"},
+										Format:  "",
+									},
+								},
+							},
+						},
+					},
+					"stale": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Stale is true when no query of the source succeeded within maxSampleAge.",
+							Default:     false,
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"maxSampleAge": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MaxSampleAge is the age beyond which a sample is stale and ignored by the scheduler.",
+							Ref:         ref(v1.Duration{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"url", "fleet", "stale", "maxSampleAge"},
+			},
+		},
+		Dependencies: []string{
+			v1.Duration{}.OpenAPIModelName(), v1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_telemetry_v1alpha1_UtilizationSample(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "UtilizationSample is one utilization measurement.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"fraction": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Fraction is the utilization, from 0 (idle) to 1 (fully used).",
+							Default:     0,
+							Type:        []string{"number"},
+							Format:      "double",
+						},
+					},
+					"time": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Time is when the value was measured: the time of the newest raw sample behind it.",
+							Ref:         ref(v1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"stale": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Stale is true when the sample is older than the source's maximum sample age; kurator's scheduler plugins then ignore it and score the cluster neutrally.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"fraction", "time"},
+			},
+		},
+		Dependencies: []string{
+			v1.Time{}.OpenAPIModelName()},
 	}
 }

@@ -13,23 +13,47 @@ import (
 	discovery "k8s.io/client-go/discovery"
 	rest "k8s.io/client-go/rest"
 	flowcontrol "k8s.io/client-go/util/flowcontrol"
+	batchv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/batch/v1alpha1"
 	fleetv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/fleet/v1alpha1"
+	schedulingv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/scheduling/v1alpha1"
+	telemetryv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/telemetry/v1alpha1"
 )
 
 type Interface interface {
 	Discovery() discovery.DiscoveryInterface
+	BatchV1alpha1() batchv1alpha1.BatchV1alpha1Interface
 	FleetV1alpha1() fleetv1alpha1.FleetV1alpha1Interface
+	SchedulingV1alpha1() schedulingv1alpha1.SchedulingV1alpha1Interface
+	TelemetryV1alpha1() telemetryv1alpha1.TelemetryV1alpha1Interface
 }
 
 // Clientset contains the clients for groups.
 type Clientset struct {
 	*discovery.DiscoveryClient
-	fleetV1alpha1 *fleetv1alpha1.FleetV1alpha1Client
+	batchV1alpha1      *batchv1alpha1.BatchV1alpha1Client
+	fleetV1alpha1      *fleetv1alpha1.FleetV1alpha1Client
+	schedulingV1alpha1 *schedulingv1alpha1.SchedulingV1alpha1Client
+	telemetryV1alpha1  *telemetryv1alpha1.TelemetryV1alpha1Client
+}
+
+// BatchV1alpha1 retrieves the BatchV1alpha1Client
+func (c *Clientset) BatchV1alpha1() batchv1alpha1.BatchV1alpha1Interface {
+	return c.batchV1alpha1
 }
 
 // FleetV1alpha1 retrieves the FleetV1alpha1Client
 func (c *Clientset) FleetV1alpha1() fleetv1alpha1.FleetV1alpha1Interface {
 	return c.fleetV1alpha1
+}
+
+// SchedulingV1alpha1 retrieves the SchedulingV1alpha1Client
+func (c *Clientset) SchedulingV1alpha1() schedulingv1alpha1.SchedulingV1alpha1Interface {
+	return c.schedulingV1alpha1
+}
+
+// TelemetryV1alpha1 retrieves the TelemetryV1alpha1Client
+func (c *Clientset) TelemetryV1alpha1() telemetryv1alpha1.TelemetryV1alpha1Interface {
+	return c.telemetryV1alpha1
 }
 
 // Discovery retrieves the DiscoveryClient
@@ -76,7 +100,19 @@ func NewForConfigAndClient(c *rest.Config, httpClient *http.Client) (*Clientset,
 
 	var cs Clientset
 	var err error
+	cs.batchV1alpha1, err = batchv1alpha1.NewForConfigAndClient(&configShallowCopy, httpClient)
+	if err != nil {
+		return nil, err
+	}
 	cs.fleetV1alpha1, err = fleetv1alpha1.NewForConfigAndClient(&configShallowCopy, httpClient)
+	if err != nil {
+		return nil, err
+	}
+	cs.schedulingV1alpha1, err = schedulingv1alpha1.NewForConfigAndClient(&configShallowCopy, httpClient)
+	if err != nil {
+		return nil, err
+	}
+	cs.telemetryV1alpha1, err = telemetryv1alpha1.NewForConfigAndClient(&configShallowCopy, httpClient)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +137,10 @@ func NewForConfigOrDie(c *rest.Config) *Clientset {
 // New creates a new Clientset for the given RESTClient.
 func New(c rest.Interface) *Clientset {
 	var cs Clientset
+	cs.batchV1alpha1 = batchv1alpha1.New(c)
 	cs.fleetV1alpha1 = fleetv1alpha1.New(c)
+	cs.schedulingV1alpha1 = schedulingv1alpha1.New(c)
+	cs.telemetryV1alpha1 = telemetryv1alpha1.New(c)
 
 	cs.DiscoveryClient = discovery.NewDiscoveryClient(c)
 	return &cs

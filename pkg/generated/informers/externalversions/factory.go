@@ -16,6 +16,7 @@ import (
 	schema "k8s.io/apimachinery/pkg/runtime/schema"
 	cache "k8s.io/client-go/tools/cache"
 	versioned "kurator.dev/kurator/pkg/generated/clientset/versioned"
+	batch "kurator.dev/kurator/pkg/generated/informers/externalversions/batch"
 	fleet "kurator.dev/kurator/pkg/generated/informers/externalversions/fleet"
 	internalinterfaces "kurator.dev/kurator/pkg/generated/informers/externalversions/internalinterfaces"
 )
@@ -243,7 +244,12 @@ type SharedInformerFactory interface {
 	// client.
 	InformerFor(obj runtime.Object, newFunc internalinterfaces.NewInformerFunc) cache.SharedIndexInformer
 
+	Batch() batch.Interface
 	Fleet() fleet.Interface
+}
+
+func (f *sharedInformerFactory) Batch() batch.Interface {
+	return batch.New(f, f.namespace, f.tweakListOptions)
 }
 
 func (f *sharedInformerFactory) Fleet() fleet.Interface {

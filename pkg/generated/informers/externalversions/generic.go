@@ -11,7 +11,8 @@ import (
 
 	schema "k8s.io/apimachinery/pkg/runtime/schema"
 	cache "k8s.io/client-go/tools/cache"
-	v1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
+	v1alpha1 "kurator.dev/kurator/pkg/apis/batch/v1alpha1"
+	fleetv1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
 )
 
 // GenericInformer is type of SharedIndexInformer which will locate and delegate to other
@@ -40,8 +41,12 @@ func (f *genericInformer) Lister() cache.GenericLister {
 // TODO extend this to unknown resources with a client pool
 func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource) (GenericInformer, error) {
 	switch resource {
-	// Group=fleet.kurator.dev, Version=v1alpha1
-	case v1alpha1.SchemeGroupVersion.WithResource("fleets"):
+	// Group=batch.kurator.dev, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithResource("fleetqueues"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Batch().V1alpha1().FleetQueues().Informer()}, nil
+
+		// Group=fleet.kurator.dev, Version=v1alpha1
+	case fleetv1alpha1.SchemeGroupVersion.WithResource("fleets"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Fleet().V1alpha1().Fleets().Informer()}, nil
 
 	}

@@ -15,8 +15,14 @@ import (
 	"k8s.io/client-go/testing"
 	applyconfiguration "kurator.dev/kurator/pkg/generated/applyconfiguration"
 	clientset "kurator.dev/kurator/pkg/generated/clientset/versioned"
+	batchv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/batch/v1alpha1"
+	fakebatchv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/batch/v1alpha1/fake"
 	fleetv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/fleet/v1alpha1"
 	fakefleetv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/fleet/v1alpha1/fake"
+	schedulingv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/scheduling/v1alpha1"
+	fakeschedulingv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/scheduling/v1alpha1/fake"
+	telemetryv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/telemetry/v1alpha1"
+	faketelemetryv1alpha1 "kurator.dev/kurator/pkg/generated/clientset/versioned/typed/telemetry/v1alpha1/fake"
 )
 
 // NewSimpleClientset returns a clientset that will respond with the provided objects.
@@ -124,7 +130,22 @@ var (
 	_ testing.FakeClient  = &Clientset{}
 )
 
+// BatchV1alpha1 retrieves the BatchV1alpha1Client
+func (c *Clientset) BatchV1alpha1() batchv1alpha1.BatchV1alpha1Interface {
+	return &fakebatchv1alpha1.FakeBatchV1alpha1{Fake: &c.Fake}
+}
+
 // FleetV1alpha1 retrieves the FleetV1alpha1Client
 func (c *Clientset) FleetV1alpha1() fleetv1alpha1.FleetV1alpha1Interface {
 	return &fakefleetv1alpha1.FakeFleetV1alpha1{Fake: &c.Fake}
+}
+
+// SchedulingV1alpha1 retrieves the SchedulingV1alpha1Client
+func (c *Clientset) SchedulingV1alpha1() schedulingv1alpha1.SchedulingV1alpha1Interface {
+	return &fakeschedulingv1alpha1.FakeSchedulingV1alpha1{Fake: &c.Fake}
+}
+
+// TelemetryV1alpha1 retrieves the TelemetryV1alpha1Client
+func (c *Clientset) TelemetryV1alpha1() telemetryv1alpha1.TelemetryV1alpha1Interface {
+	return &faketelemetryv1alpha1.FakeTelemetryV1alpha1{Fake: &c.Fake}
 }

@@ -12,14 +12,20 @@ import (
 	schema "k8s.io/apimachinery/pkg/runtime/schema"
 	serializer "k8s.io/apimachinery/pkg/runtime/serializer"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	batchv1alpha1 "kurator.dev/kurator/pkg/apis/batch/v1alpha1"
 	fleetv1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
+	schedulingv1alpha1 "kurator.dev/kurator/pkg/apis/scheduling/v1alpha1"
+	telemetryv1alpha1 "kurator.dev/kurator/pkg/apis/telemetry/v1alpha1"
 )
 
 var scheme = runtime.NewScheme()
 var codecs = serializer.NewCodecFactory(scheme)
 
 var localSchemeBuilder = runtime.SchemeBuilder{
+	batchv1alpha1.AddToScheme,
 	fleetv1alpha1.AddToScheme,
+	schedulingv1alpha1.AddToScheme,
+	telemetryv1alpha1.AddToScheme,
 }
 
 // AddToScheme adds all types of this clientset into the given scheme. This allows composition
