@@ -2,8 +2,10 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -302,5 +304,46 @@ func TestGenericScheduler(t *testing.T) {
 		if len(res.SuggestedClusters) != 1 || res.SuggestedClusters[0].Name != want {
 			t.Errorf("%s: scheduled to %v; want %s", name, res.SuggestedClusters, want)
 		}
+	}
+}
+
+// TestEvaluateConcurrently: PlacementReview evaluates many bindings at once with one
+// Evaluator; every answer must be the one a lone evaluation gives.
+func TestEvaluateConcurrently(t *testing.T) {
+	clusters, h := seed()
+	h.TemplateGetter.(*st.Templates).Annotations["default/quiet"] = map[string]string{}
+	ev, err := NewEvaluator(DefaultProfile(DefaultCatalog()), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := map[string]func() *workv1alpha2.ResourceBindingSpec{
+		"ai-interaction": aiInteraction,
+		"quiet":          func() *workv1alpha2.ResourceBindingSpec { return st.Binding("default", "quiet").Replicas(1, "1", "1Gi", "").Obj() },
+		"big":            func() *workv1alpha2.ResourceBindingSpec { return st.Binding("default", "quiet").Replicas(40, "1", "1Gi", "").Obj() },
+	}
+	want := map[string]string{}
+	for name, spec := range specs {
+		want[name] = fmt.Sprintf("%+v", ev.Evaluate(t.Context(), Input{Spec: spec(), Clusters: clusters}).Clusters)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 20; j++ {
+				for name, spec := range specs {
+					if got := fmt.Sprintf("%+v", ev.Evaluate(context.Background(), Input{Spec: spec(), Clusters: clusters}).Clusters); got != want[name] {
+						errs <- fmt.Sprintf("%s: %s\nwant %s", name, got, want[name])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

@@ -190,8 +190,8 @@ func TestTemplateReadOncePerBinding(t *testing.T) {
 			p.Score(t.Context(), spec, c)
 		}
 	}
-	if templates.Gets != 1 {
-		t.Errorf("template read %d times for one binding; want 1", templates.Gets)
+	if templates.Gets.Load() != 1 {
+		t.Errorf("template read %d times for one binding; want 1", templates.Gets.Load())
 	}
 }
 

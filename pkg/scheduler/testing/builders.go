@@ -5,6 +5,7 @@ package testing
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -130,12 +131,12 @@ type Templates struct {
 	// Err, when set, is returned for every template.
 	Err error
 	// Gets counts calls.
-	Gets int
+	Gets atomic.Int64
 }
 
 // Get implements framework.TemplateGetter.
 func (t *Templates) Get(_ context.Context, ref *workv1alpha2.ObjectReference) (*metav1.ObjectMeta, error) {
-	t.Gets++
+	t.Gets.Add(1)
 	if t.Err != nil {
 		return nil, t.Err
 	}

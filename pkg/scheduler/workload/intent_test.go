@@ -142,11 +142,11 @@ func TestResolver(t *testing.T) {
 	if w.SLO != 20*time.Millisecond || len(w.Peers) != 1 || w.TemplateError != "" {
 		t.Errorf("workload = %+v", w)
 	}
-	if r.Resolve(t.Context(), spec, snap, now) != w || templates.Gets != 1 {
-		t.Errorf("not cached: %d reads", templates.Gets)
+	if r.Resolve(t.Context(), spec, snap, now) != w || templates.Gets.Load() != 1 {
+		t.Errorf("not cached: %d reads", templates.Gets.Load())
 	}
 	spec.Resource.ResourceVersion = "2"
-	if r.Resolve(t.Context(), spec, snap, now) == w || templates.Gets != 2 {
+	if r.Resolve(t.Context(), spec, snap, now) == w || templates.Gets.Load() != 2 {
 		t.Error("a new template version was not read")
 	}
 
