@@ -318,8 +318,12 @@ func TestEvaluateConcurrently(t *testing.T) {
 	}
 	specs := map[string]func() *workv1alpha2.ResourceBindingSpec{
 		"ai-interaction": aiInteraction,
-		"quiet":          func() *workv1alpha2.ResourceBindingSpec { return st.Binding("default", "quiet").Replicas(1, "1", "1Gi", "").Obj() },
-		"big":            func() *workv1alpha2.ResourceBindingSpec { return st.Binding("default", "quiet").Replicas(40, "1", "1Gi", "").Obj() },
+		"quiet": func() *workv1alpha2.ResourceBindingSpec {
+			return st.Binding("default", "quiet").Replicas(1, "1", "1Gi", "").Obj()
+		},
+		"big": func() *workv1alpha2.ResourceBindingSpec {
+			return st.Binding("default", "quiet").Replicas(40, "1", "1Gi", "").Obj()
+		},
 	}
 	want := map[string]string{}
 	for name, spec := range specs {
