@@ -48,6 +48,10 @@ func DecodeArgs(raw []byte, apiVersion, kind string, into Args, fldPath *field.P
 			return field.ErrorList{field.Invalid(fldPath, "<args>", fmt.Sprintf("cannot decode %s: %v", kind, err))}
 		}
 		for _, e := range strict {
+			// apiVersion and kind were checked above, whether into carries them or not.
+			if m := e.Error(); strings.HasSuffix(m, `"apiVersion"`) || strings.HasSuffix(m, `"kind"`) {
+				continue
+			}
 			errs = append(errs, strictError(fldPath, e))
 		}
 		if len(errs) > 0 {
