@@ -179,8 +179,22 @@ func (p *Plugin) state(spec *workv1alpha2.ResourceBindingSpec, snap *telemetry.S
 		// Extended resources (GPUs) matter only to workloads that request them.
 		st.active[i] = !r.extended || requests[r.name] > 0
 	}
+	if v := klog.V(2); v.Enabled() && !freshUtilization(snap, st.now) {
+		v.InfoS("No fresh utilization data; ClusterUtilization is neutral", "resource", klog.KRef(spec.Resource.Namespace, spec.Resource.Name),
+			"failClosed", p.args.FailClosed, "problems", snap.Problems())
+	}
 	p.last.Store(st)
 	return st
+}
+
+// freshUtilization reports whether some utilization query succeeded within maxSampleAge.
+func freshUtilization(snap *telemetry.Snapshot, now time.Time) bool {
+	for _, q := range snap.Queries {
+		if strings.HasPrefix(q.Name, "utilization/") && !q.LastSuccess.IsZero() && now.Sub(q.LastSuccess) <= snap.MaxSampleAge {
+			return true
+		}
+	}
+	return false
 }
 
 // totalRequests sums the requests of every replica of every component.
