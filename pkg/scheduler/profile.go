@@ -65,6 +65,16 @@ func (p *Profile) Plugin(name string) (PluginSetting, bool) {
 	return PluginSetting{}, false
 }
 
+// usesTelemetry reports whether a kurator plugin is enabled.
+func (p *Profile) usesTelemetry() bool {
+	for _, s := range p.Plugins {
+		if !s.InTree {
+			return true
+		}
+	}
+	return false
+}
+
 // LoadProfile reads a KubeSchedulerConfiguration file.
 func LoadProfile(path string, catalog *Catalog) (*Profile, error) {
 	data, err := os.ReadFile(path)

@@ -76,7 +76,11 @@ func StartRuntime(ctx context.Context, p *Profile, o RuntimeOptions) (*Runtime, 
 		r.clusters = factory.Cluster().V1alpha1().Clusters().Lister()
 		factory.Start(ctx.Done())
 	}
-	go src.Run(ctx)
+	if p.usesTelemetry() {
+		go src.Run(ctx)
+	} else {
+		klog.InfoS("No kurator plugin is enabled: not querying telemetry")
+	}
 	return r, nil
 }
 

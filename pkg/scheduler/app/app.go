@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -34,6 +35,7 @@ scheduler's: kubeconfig, leader election, feature gates, estimators, --scheduler
 
 	kfs := pflag.NewFlagSet("kurator", pflag.ContinueOnError)
 	kfs.StringVar(&o.config, "config", "", "Path to a KubeSchedulerConfiguration profile (kubescheduler.config.k8s.io/v1). Without it every plugin runs at every extension point it has, weight 1, default arguments. Replaces --plugins, which kurator-scheduler sets from the profile.")
+	kfs.StringVar(&o.telemetryURL, "telemetry-url", "", "Overrides the url of the profile's Telemetry arguments: the Thanos Query (or Prometheus) the plugins read, e.g. http://thanos-query.monitoring.svc:9090.")
 	cmd.Flags().AddFlagSet(kfs)
 
 	karmadaPre := cmd.PersistentPreRunE
@@ -65,7 +67,8 @@ scheduler's: kubeconfig, leader election, feature gates, estimators, --scheduler
 }
 
 type options struct {
-	config  string
+	config       string
+	telemetryURL string
 	profile *scheduler.Profile
 	runtime *scheduler.Runtime
 }
@@ -81,6 +84,12 @@ func (o *options) complete(ctx context.Context, fs *pflag.FlagSet) error {
 			return err
 		}
 		o.profile = p
+	}
+	if o.telemetryURL != "" {
+		o.profile.Telemetry.URL = o.telemetryURL
+		if errs := o.profile.Telemetry.Validate(field.NewPath("telemetry")); len(errs) > 0 {
+			return fmt.Errorf("--telemetry-url: %w", errs.ToAggregate())
+		}
 	}
 	if fs.Changed("plugins") {
 		return fmt.Errorf("--plugins cannot be used with kurator-scheduler: enable, disable and weigh plugins in the --config profile")

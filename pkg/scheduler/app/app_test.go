@@ -40,6 +40,7 @@ func TestCommandRejects(t *testing.T) {
 		{"invalid profile", []string{"--config", writeProfile(t, "profiles:\n- plugins:\n    score:\n      enabled: [{name: Nope}]\n")}, "profiles[0].plugins.score.enabled[0].name"},
 		{"missing profile", []string{"--config", filepath.Join(t.TempDir(), "absent.yaml")}, "reading the scheduler profile"},
 		{"arguments", []string{"extra"}, "does not take any arguments"},
+		{"telemetry url", []string{"--config", valid, "--telemetry-url", "thanos:9090", "--kubeconfig", writeProfile(t, "")}, "must be an http or https URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// A process per run: Karmada's command applies the logging configuration once.
