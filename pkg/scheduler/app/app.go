@@ -69,8 +69,8 @@ scheduler's: kubeconfig, leader election, feature gates, estimators, --scheduler
 type options struct {
 	config       string
 	telemetryURL string
-	profile *scheduler.Profile
-	runtime *scheduler.Runtime
+	profile      *scheduler.Profile
+	runtime      *scheduler.Runtime
 }
 
 // complete loads the profile, turns it into Karmada flags and starts the plugins' runtime.
