@@ -79,6 +79,24 @@ func BenchmarkEstimate5000Nodes(b *testing.B) {
 	}
 }
 
+// BenchmarkEstimateCompetingGang is a gang whose components compete for the same nodes
+// (first-fit simulation), at 5,000 nodes.
+func BenchmarkEstimateCompetingGang(b *testing.B) {
+	snap := benchStore(b, 5000, DefaultConfig()).Snapshot()
+	zone := &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{
+		{Key: "topology.kubernetes.io/zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"zone-0"}}}}}}
+	req := Request{Namespace: "ns", Queue: "q1", Components: []Component{
+		{Name: "driver", Replicas: 1, Requests: res("cpu=2,memory=4Gi"), NodeAffinity: zone},
+		{Name: "executor", Replicas: 64, Requests: res("cpu=4,memory=16Gi"), NodeAffinity: zone},
+	}}
+	b.ResetTimer()
+	var e Estimate
+	for i := 0; i < b.N; i++ {
+		e = snap.Estimate(req)
+	}
+	b.ReportMetric(float64(e.Sets), "sets")
+}
+
 // BenchmarkEstimateUncachedClaim is the same with a node claim never seen before (no match
 // cache hit), the worst case.
 func BenchmarkEstimateUncachedClaim(b *testing.B) {

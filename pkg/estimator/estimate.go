@@ -46,7 +46,10 @@ func (s *Snapshot) Estimate(req Request) Estimate {
 		in = &admissionInput{queue: queue, c: candidateOf(req), extraRequest: map[string]vres{}}
 	}
 	if len(req.Assumed) > 0 {
-		fp.free = append([]int64(nil), s.free...)
+		buf := getScratch(len(s.free))
+		defer putScratch(buf)
+		fp.free = *buf
+		copy(fp.free, s.free)
 		for _, w := range req.Assumed {
 			s.assume(fp, in, w)
 		}
@@ -54,7 +57,10 @@ func (s *Snapshot) Estimate(req Request) Estimate {
 	free := fp.sets(hi)
 	withVictims := free
 	if in != nil && (s.cfg.Preempt || s.cfg.Reclaim) {
-		vp := &fitProblem{width: s.width, free: append([]int64(nil), fp.free...), comps: comps}
+		buf := getScratch(len(fp.free))
+		defer putScratch(buf)
+		copy(*buf, fp.free)
+		vp := &fitProblem{width: s.width, free: *buf, comps: comps}
 		if s.addVictims(vp, in, prio) {
 			withVictims = vp.sets(hi)
 		}

@@ -156,12 +156,25 @@ type fitProblem struct {
 
 var scratchPool = sync.Pool{New: func() any { s := make([]int64, 0, 1<<14); return &s }}
 
+// getScratch returns a pooled vector of length n (contents undefined); give it back with
+// putScratch.
+func getScratch(n int) *[]int64 {
+	bufp := scratchPool.Get().(*[]int64)
+	if cap(*bufp) < n {
+		*bufp = make([]int64, n)
+	}
+	*bufp = (*bufp)[:n]
+	return bufp
+}
+
+func putScratch(bufp *[]int64) { scratchPool.Put(bufp) }
+
 // sets returns the number of complete sets that fit, at most hi.
 //
-// One component: the sum over its nodes of the pods that fit on each, divided by its
-// replicas (exact). Several components: the largest k for which placing k sets
-// component by component, first fit over the nodes in order, succeeds; components
-// whose nodes do not overlap are independent, so their per-component bounds are exact.
+// One component, or components that can never share a node: the sum over each
+// component's nodes of the pods that fit on each, divided by its replicas (exact).
+// Components competing for nodes: Karmada's estimator's first fit, set after set, each
+// component's pods on the first nodes with room (simulateSets).
 func (p *fitProblem) sets(hi int64) int64 {
 	if hi <= 0 || len(p.comps) == 0 {
 		return 0
@@ -191,19 +204,7 @@ func (p *fitProblem) sets(hi int64) int64 {
 	if upper == 0 || len(p.comps) == 1 || p.disjoint() {
 		return upper
 	}
-	if p.feasible(upper) {
-		return upper
-	}
-	lo, up := int64(0), upper
-	for up-lo > 1 {
-		mid := lo + (up-lo)/2
-		if p.feasible(mid) {
-			lo = mid
-		} else {
-			up = mid
-		}
-	}
-	return lo
+	return p.simulateSets(upper)
 }
 
 func (p *fitProblem) row(i int32) []int64 {
@@ -233,45 +234,106 @@ func (p *fitProblem) disjoint() bool {
 	return true
 }
 
-// feasible places k sets first fit and reports whether every pod found room.
-func (p *fitProblem) feasible(k int64) bool {
-	// Copy the rows of the nodes involved, so placement can consume them.
-	union := map[int32]int{}
-	var order []int32
+// simulateSets places sets one after the other, each component's pods first fit over its
+// nodes in order (what Karmada's SchedulingSimulator does), on a copy of the free matrix,
+// and returns how many complete sets were placed (at most hi).
+//
+// A node that cannot hold one more pod of a component never can again (placing only
+// consumes), so each component keeps a cursor on its first node with room. When every
+// component's whole share of a set fits at its cursor node (components sharing a node
+// counted together), t sets at once take the same room as t single steps, so runs of sets
+// are placed in bulk: the work is proportional to nodes and components, not to sets.
+func (p *fitProblem) simulateSets(hi int64) int64 {
+	bufp := getScratch(len(p.free))
+	defer putScratch(bufp)
+	work := *bufp
+	copy(work, p.free)
+	sim := &fitProblem{width: p.width, free: work}
+	comps := make([]*compFit, 0, len(p.comps))
 	for _, c := range p.comps {
-		for _, i := range c.nodes {
-			if _, ok := union[i]; !ok {
-				union[i] = len(order)
-				order = append(order, i)
+		if c.replicas > 0 {
+			comps = append(comps, c)
+		}
+	}
+	cursor := make([]int, len(comps))
+	demand := make([]int64, p.width)
+	var sets int64
+	for sets < hi {
+		// Move every cursor to its component's first node with room for one pod.
+		for ci, c := range comps {
+			for cursor[ci] < len(c.nodes) && fitRow(sim.row(c.nodes[cursor[ci]]), c.dims) == 0 {
+				cursor[ci]++
+			}
+			if cursor[ci] == len(c.nodes) {
+				return sets
 			}
 		}
-	}
-	bufp := scratchPool.Get().(*[]int64)
-	defer scratchPool.Put(bufp)
-	need := len(order) * p.width
-	if cap(*bufp) < need {
-		*bufp = make([]int64, need)
-	}
-	buf := (*bufp)[:need]
-	for j, i := range order {
-		copy(buf[j*p.width:(j+1)*p.width], p.row(i))
-	}
-	comps := append([]*compFit(nil), p.comps...)
-	// Most constrained component first: fewest candidate nodes, then largest pods.
-	sort.SliceStable(comps, func(a, b int) bool {
-		if len(comps[a].nodes) != len(comps[b].nodes) {
-			return len(comps[a].nodes) < len(comps[b].nodes)
+		if t := sim.bulk(comps, cursor, demand, hi-sets); t > 0 {
+			sets += t
+			continue
 		}
-		return len(comps[a].dims) > len(comps[b].dims)
-	})
-	for _, c := range comps {
-		remaining := k * c.replicas
-		for _, i := range c.nodes {
-			if remaining == 0 {
+		if !sim.placeOne(comps, cursor) {
+			return sets
+		}
+		sets++
+	}
+	return sets
+}
+
+// bulk places as many whole sets as fit at the cursor nodes, at most limit.
+func (p *fitProblem) bulk(comps []*compFit, cursor []int, demand []int64, limit int64) int64 {
+	t := limit
+	for ci, c := range comps {
+		node := c.nodes[cursor[ci]]
+		// Components sharing this node are handled with the first of them.
+		first := true
+		for cj := 0; cj < ci; cj++ {
+			if comps[cj].nodes[cursor[cj]] == node {
+				first = false
 				break
 			}
-			j := union[i]
-			row := buf[j*p.width : (j+1)*p.width]
+		}
+		if !first {
+			continue
+		}
+		clear(demand)
+		for cj := ci; cj < len(comps); cj++ {
+			if comps[cj].nodes[cursor[cj]] != node {
+				continue
+			}
+			for _, d := range comps[cj].dims {
+				demand[d.slot] += comps[cj].replicas * d.val
+			}
+		}
+		row := p.row(node)
+		for d, need := range demand {
+			if need == 0 {
+				continue
+			}
+			if row[d] < need {
+				return 0
+			}
+			if n := row[d] / need; n < t {
+				t = n
+			}
+		}
+	}
+	for ci, c := range comps {
+		row := p.row(c.nodes[cursor[ci]])
+		for _, d := range c.dims {
+			row[d.slot] -= t * c.replicas * d.val
+		}
+	}
+	return t
+}
+
+// placeOne places one set first fit from the cursors; it reports false when a component
+// runs out of nodes (the set is incomplete; the simulation ends there).
+func (p *fitProblem) placeOne(comps []*compFit, cursor []int) bool {
+	for ci, c := range comps {
+		remaining := c.replicas
+		for k := cursor[ci]; k < len(c.nodes) && remaining > 0; k++ {
+			row := p.row(c.nodes[k])
 			n := fitRow(row, c.dims)
 			if n == 0 {
 				continue
