@@ -262,7 +262,7 @@ func TestKarmadaSchedulerClient(t *testing.T) {
 					{Key: "metadata.name", Operator: corev1.NodeSelectorOpIn, Values: []string{"n1"}}}}}}}}}
 	}
 	sets, err := se.MaxAvailableComponentSets(t.Context(), estimatorclient.ComponentSetEstimationRequest{Clusters: clusters, Namespace: "web",
-		Components: []workv1alpha2.Component{comp("ps", 1), comp("worker", 1)},
+		Components:       []workv1alpha2.Component{comp("ps", 1), comp("worker", 1)},
 		AssumedWorkloads: map[string][]estimatorclient.AssumedWorkload{"m": {{Namespace: "web", Components: []workv1alpha2.Component{comp("x", 1)}}}}})
 	// Node n1 only: 8 cpus, 2 taken by the assumed pod, 4 per set -> 1.
 	if err != nil || len(sets) != 1 || sets[0].Sets != 1 {
