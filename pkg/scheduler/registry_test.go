@@ -351,3 +351,52 @@ func TestEvaluateConcurrently(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestUtilizationMovesPlacements: pushing aliyun above the ceiling filters it out; above the
+// target, with tencent still below it, makes it lose (the default profile's Headroom gate).
+func TestUtilizationMovesPlacements(t *testing.T) {
+	p, err := LoadProfile("../../artifacts/scheduler/default.yaml", DefaultCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		cpu          float64
+		want, reason string
+	}{
+		{cpu: 0.45, want: "aliyun"},
+		{cpu: 0.70, want: "tencent", reason: "above its utilization target while"},
+		{cpu: 0.92, want: "tencent", reason: "cpu utilization 92% is above the ceiling 85%"},
+	} {
+		clusters, h := seed()
+		snap := h.Snapshot
+		util := map[corev1.ResourceName]map[string]telemetry.Sample{
+			"cpu":    {"aliyun": {Value: tc.cpu}, "tencent": {Value: 0.30}, "edge": {Value: 0.20}},
+			"memory": {"aliyun": {Value: 0.50}, "tencent": {Value: 0.35}, "edge": {Value: 0.30}},
+		}
+		lat := map[[2]string]telemetry.Sample{}
+		for _, a := range snap.Clusters {
+			for _, b := range snap.Clusters {
+				if s := snap.LatencyOf(a, b); s.OK() {
+					lat[[2]string{a, b}] = telemetry.Sample{Value: s.Value}
+				}
+			}
+		}
+		h.Snapshot = telemetry.NewSnapshot(telemetry.SnapshotData{Time: now, MaxSampleAge: time.Minute, Utilization: util, Latency: lat, Flows: snap.Flows})
+		ev, err := NewEvaluator(p, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := Input{Spec: aiInteraction(), Clusters: clusters}
+		got := ev.Evaluate(t.Context(), in)
+		targets, err := Select(in, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if targets[0].Name != tc.want {
+			t.Errorf("aliyun cpu %.0f%%: selected %v; want %s", 100*tc.cpu, targets, tc.want)
+		}
+		if tc.reason != "" && !strings.Contains(fmt.Sprintf("%+v", got.Clusters[0]), tc.reason) {
+			t.Errorf("aliyun cpu %.0f%%: the evaluation does not say %q: %+v", 100*tc.cpu, tc.reason, got.Clusters[0])
+		}
+	}
+}
