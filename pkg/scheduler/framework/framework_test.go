@@ -83,8 +83,8 @@ func TestBindingKey(t *testing.T) {
 }
 
 func TestStaticHandle(t *testing.T) {
-	var h StaticHandle
-	if h.Telemetry() != h.Telemetry() || h.Names() == nil || h.Templates() != nil || h.Clusters() != nil || h.Now().IsZero() {
+	var h, other StaticHandle
+	if h.Telemetry() != other.Telemetry() || h.Names() == nil || h.Templates() != nil || h.Clusters() != nil || h.Now().IsZero() {
 		t.Error("zero StaticHandle")
 	}
 }
