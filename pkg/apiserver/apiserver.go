@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -49,7 +50,8 @@ type ExtraConfig struct {
 	// Telemetry configures the telemetry sources behind ClusterTelemetry.
 	Telemetry clustertelemetry.SourceOptions
 	// Evaluator evaluates PlacementReviews with kurator-scheduler's plugin code; nil
-	// answers valid reviews with 503 Service Unavailable.
+	// answers valid reviews with 503 Service Unavailable. If it has a Start(ctx) error
+	// method, it is started after the server starts.
 	Evaluator placementreview.Evaluator
 	// MultiplePodTemplatesScheduling mirrors Karmada's feature gate of that name when
 	// PlacementReview builds the binding of a resource template.
@@ -169,6 +171,17 @@ func (c CompletedConfig) New() (*Server, error) {
 			kurator.Start(ctx.Done())
 			return nil
 		},
+	}
+	if starter, ok := c.ExtraConfig.Evaluator.(interface{ Start(context.Context) error }); ok {
+		hooks["start-scheduler-profiles"] = func(ctx genericapiserver.PostStartHookContext) error {
+			// Not waited for: reviews answer 503 until the profiles run.
+			go func() {
+				if err := starter.Start(ctx); err != nil {
+					klog.ErrorS(err, "Starting the scheduler profiles of placement reviews failed; reviews will answer 503")
+				}
+			}()
+			return nil
+		}
 	}
 	if manager != nil {
 		hooks["start-telemetry-sources"] = func(ctx genericapiserver.PostStartHookContext) error {

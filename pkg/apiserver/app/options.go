@@ -62,6 +62,9 @@ type Options struct {
 	MultiplePodTemplatesScheduling bool
 	// BatchDefaultRuntime is the runtime BatchJob assumes for jobs without spec.runningEstimate.
 	BatchDefaultRuntime time.Duration
+	// SchedulerConfigs are kurator-scheduler profiles (KubeSchedulerConfiguration files)
+	// PlacementReviews are evaluated with, one per scheduler name.
+	SchedulerConfigs []string
 
 	// Karmada, when not nil, replaces the informers of the Karmada apiserver (Clusters,
 	// ResourceBindings, Volcano Jobs, PriorityClasses); --kubeconfig is then optional. For tests.
@@ -69,9 +72,11 @@ type Options struct {
 	// TelemetryQuerier, when not nil, replaces the HTTP client of the telemetry source of a
 	// Thanos Query URL. For tests.
 	TelemetryQuerier func(url string) telemetry.Querier
-	// Evaluator evaluates PlacementReviews with kurator-scheduler's profiles. Until it is
-	// set, valid reviews are answered with 503 Service Unavailable.
+	// Evaluator, when not nil, replaces the evaluator built from SchedulerConfigs. For tests.
 	Evaluator placementreview.Evaluator
+	// SchedulerQuerier, when not nil, replaces the HTTP client of the scheduler profiles'
+	// telemetry sources. For tests.
+	SchedulerQuerier telemetry.Querier
 }
 
 // NewOptions returns the default options.
@@ -140,6 +145,10 @@ func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 		"Age beyond which a telemetry sample is stale. Use the value kurator-scheduler's profile uses, so that both agree.")
 	tel.DurationVar(&o.TelemetryQueryTimeout, "telemetry-query-timeout", o.TelemetryQueryTimeout, "Timeout of each telemetry query.")
 
+	fss.FlagSet("scheduling").StringSliceVar(&o.SchedulerConfigs, "scheduler-config", o.SchedulerConfigs,
+		"kurator-scheduler profile (the KubeSchedulerConfiguration file kurator-scheduler runs with --config) that PlacementReviews "+
+			"naming its schedulerName are evaluated with; repeat it for several schedulers. Without any, PlacementReviews are validated "+
+			"and answered with 503 Service Unavailable.")
 	fss.FlagSet("batch").DurationVar(&o.BatchDefaultRuntime, "batch-default-runtime", o.BatchDefaultRuntime,
 		"Runtime BatchJob assumes, for slack, for Volcano Jobs without spec.runningEstimate. Use the fleet-queue controller's value.")
 	fss.FlagSet("secure serving").StringSliceVar(&o.AlternateDNS, "self-signed-cert-dns-names", o.AlternateDNS,
@@ -233,6 +242,16 @@ func (o *Options) Config() (*apiserver.Config, error) {
 			return nil, fmt.Errorf("creating the informers of the Karmada apiserver: %w", err)
 		}
 		extra.Karmada = informers
+	}
+	if extra.Evaluator == nil && len(o.SchedulerConfigs) > 0 {
+		evaluator, err := apiserver.NewSchedulerEvaluator(o.SchedulerConfigs, extra.Karmada.Clusters(), apiserver.SchedulerEvaluatorOptions{
+			KarmadaConfig: serverConfig.ClientConfig,
+			Querier:       o.SchedulerQuerier,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("loading --scheduler-config: %w", err)
+		}
+		extra.Evaluator = evaluator
 	}
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }

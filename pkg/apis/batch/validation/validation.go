@@ -147,10 +147,10 @@ func validateVolcanoQueues(mappings []batch.VolcanoQueueMapping, fldPath *field.
 	for i, m := range mappings {
 		idxPath := fldPath.Index(i)
 		clusterPath := idxPath.Child("cluster")
-		switch {
-		case m.Cluster == "":
+		switch m.Cluster {
+		case "":
 			allErrs = append(allErrs, field.Required(clusterPath, `a Karmada cluster name, or "*" for every member no other entry names`))
-		case m.Cluster == batch.AllClusters:
+		case batch.AllClusters:
 		default:
 			for _, msg := range fleetvalidation.IsKarmadaClusterName(m.Cluster) {
 				allErrs = append(allErrs, field.Invalid(clusterPath, m.Cluster, `must be "*" or a valid Karmada cluster name: `+msg))

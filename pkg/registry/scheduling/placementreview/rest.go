@@ -49,7 +49,7 @@ type REST struct {
 var (
 	_ rest.Storage              = &REST{}
 	_ rest.Scoper               = &REST{}
-	_ rest.Creater              = &REST{}
+	_ rest.Creater              = &REST{} //nolint:misspell // the interface is named so in k8s.io/apiserver
 	_ rest.SingularNameProvider = &REST{}
 )
 
