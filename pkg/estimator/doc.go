@@ -26,4 +26,25 @@
 //
 // k copies of a gang are admitted when the k-th copy passes every gate after the first
 // k-1 were enqueued, exactly as Volcano's enqueue action admits jobs one by one.
+//
+// # Using the model
+//
+// Per member:
+//
+//	store := estimator.NewStore(cfg)          // cfg: DefaultConfig() adjusted to the member
+//	store.UpsertNode(n); store.UpsertPod(p)   // ... Queues, PodGroups, PriorityClasses, Namespaces
+//	store.SetSynced(true)
+//	snap := store.Snapshot()                  // immutable, cheap to rebuild after changes
+//	est := snap.Estimate(estimator.VolcanoJobRequest(job, priorityOf))
+//	// est.Sets, est.SetsWithoutPreemption, est.Gate, est.Limits, est.Reason()
+//
+// Estimate takes a Request (components with replicas, requests and node restrictions; the
+// queue, priority, minResources and in-flight workloads) and returns an Estimate: the
+// number of complete sets, the same without preemption, the binding Gate and every gate's
+// Limit with a message. It never fails; Unknown (-1) means it cannot tell.
+//
+// The pieces are usable alone: PodGroupMinResources and GangComposition reproduce the job
+// controller's minResources; QueueModel (NewQueueModel from plain QueueInfo structs, or
+// Snapshot.QueueModel) evaluates the queue gates with Admit and reports each queue's real
+// capability, deserved share and headroom with Queue and Queues.
 package estimator

@@ -49,43 +49,53 @@ func PodQuotaUsage(spec *corev1.PodSpec) corev1.ResourceList {
 // jobMinAvailable is filled from the tasks' spare replicas (replicas - minAvailable), in
 // the same priority order.
 func PodGroupMinResources(tasks []TaskSpec, jobMinAvailable int32) corev1.ResourceList {
-	sorted := make([]TaskSpec, len(tasks))
-	copy(sorted, tasks)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Priority > sorted[j].Priority })
+	minReq := corev1.ResourceList{}
+	for i, n := range GangComposition(tasks, jobMinAvailable) {
+		minReq = quotav1.Add(minReq, timesUsage(tasks[i].Usage, n))
+	}
+	return minReq
+}
 
+// GangComposition returns, per task (in the given order), how many of its pods make up the
+// gang whose usage is the PodGroup's minResources (see PodGroupMinResources).
+func GangComposition(tasks []TaskSpec, jobMinAvailable int32) []int32 {
+	order := make([]int, len(tasks))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return tasks[order[a]].Priority > tasks[order[b]].Priority })
 	var totalMinAvailable int32
-	for _, t := range sorted {
+	for _, t := range tasks {
 		if t.MinAvailable != nil {
 			totalMinAvailable += *t.MinAvailable
 		} else {
 			totalMinAvailable += t.Replicas
 		}
 	}
-	if jobMinAvailable < totalMinAvailable {
-		return firstCountUsage(sorted, jobMinAvailable)
-	}
-	return minAvailableUsage(sorted, jobMinAvailable)
-}
-
-// firstCountUsage is TasksPriority.CalcFirstCountResources.
-func firstCountUsage(sorted []TaskSpec, count int32) corev1.ResourceList {
-	minReq := corev1.ResourceList{}
-	for _, t := range sorted {
-		if count <= t.Replicas {
-			minReq = quotav1.Add(minReq, timesUsage(t.Usage, count))
-			break
+	out := make([]int32, len(tasks))
+	// add mirrors CalTaskRequests, which adds nothing for a count <= 0.
+	add := func(i int, n int32) {
+		if n > 0 {
+			out[i] += n
 		}
-		minReq = quotav1.Add(minReq, timesUsage(t.Usage, t.Replicas))
-		count -= t.Replicas
 	}
-	return minReq
-}
-
-// minAvailableUsage is TasksPriority.CalcPGMinResources.
-func minAvailableUsage(sorted []TaskSpec, jobMinAvailable int32) corev1.ResourceList {
-	minReq := corev1.ResourceList{}
+	if jobMinAvailable < totalMinAvailable {
+		// TasksPriority.CalcFirstCountResources.
+		count := jobMinAvailable
+		for _, i := range order {
+			if count <= tasks[i].Replicas {
+				add(i, count)
+				break
+			}
+			add(i, tasks[i].Replicas)
+			count -= tasks[i].Replicas
+		}
+		return out
+	}
+	// TasksPriority.CalcPGMinResources.
 	var podCnt int32
-	for _, t := range sorted {
+	for _, i := range order {
+		t := tasks[i]
 		if t.MinAvailable == nil {
 			continue
 		}
@@ -93,17 +103,18 @@ func minAvailableUsage(sorted []TaskSpec, jobMinAvailable int32) corev1.Resource
 		if left := jobMinAvailable - podCnt; left < valid {
 			valid = left
 		}
-		minReq = quotav1.Add(minReq, timesUsage(t.Usage, valid))
+		add(i, valid)
 		podCnt += valid
 		if podCnt >= jobMinAvailable {
 			break
 		}
 	}
 	if podCnt >= jobMinAvailable {
-		return minReq
+		return out
 	}
 	leftCnt := jobMinAvailable - podCnt
-	for _, t := range sorted {
+	for _, i := range order {
+		t := tasks[i]
 		left := t.Replicas
 		if t.MinAvailable != nil {
 			if *t.MinAvailable == t.Replicas {
@@ -112,17 +123,17 @@ func minAvailableUsage(sorted []TaskSpec, jobMinAvailable int32) corev1.Resource
 			left = t.Replicas - *t.MinAvailable
 		}
 		if leftCnt >= left {
-			minReq = quotav1.Add(minReq, timesUsage(t.Usage, left))
+			add(i, left)
 			leftCnt -= left
 		} else {
-			minReq = quotav1.Add(minReq, timesUsage(t.Usage, leftCnt))
+			add(i, leftCnt)
 			leftCnt = 0
 		}
 		if leftCnt <= 0 {
 			break
 		}
 	}
-	return minReq
+	return out
 }
 
 // timesUsage is util.CalTaskRequests: usage added n times (n <= 0 gives an empty list).

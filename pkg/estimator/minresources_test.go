@@ -106,3 +106,33 @@ func TestVolcanoJobTasks(t *testing.T) {
 		t.Errorf("minResources = %v, want %v", got, want)
 	}
 }
+
+func TestVolcanoJobRequest(t *testing.T) {
+	job := &batchv1alpha1.Job{Spec: batchv1alpha1.JobSpec{MinAvailable: 3, Queue: "training", PriorityClassName: "high", Tasks: []batchv1alpha1.TaskSpec{
+		{Name: "ps", Replicas: 1, MinAvailable: ptr.To[int32](1), Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+			NodeSelector: map[string]string{"pool": "cpu"},
+			Containers:   []corev1.Container{{Name: "c", Resources: corev1.ResourceRequirements{Requests: res("cpu=2")}}},
+		}}},
+		{Name: "worker", Replicas: 4, MinAvailable: ptr.To[int32](2), Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "c", Resources: corev1.ResourceRequirements{Requests: res("cpu=1,nvidia.com/gpu=1")}}},
+		}}},
+	}}}
+	req := VolcanoJobRequest(job, func(name string) (int32, bool) { return 1000, name == "high" })
+	if req.Queue != "training" || req.Priority == nil || *req.Priority != 1000 {
+		t.Errorf("queue %q priority %v, want training and 1000", req.Queue, req.Priority)
+	}
+	// The gang: 1 ps + 2 workers (minAvailable 3 = 1 + 2).
+	if len(req.Components) != 2 || req.Components[0].Replicas != 1 || req.Components[1].Replicas != 2 {
+		t.Fatalf("components = %+v, want ps x1 and worker x2", req.Components)
+	}
+	if req.Components[0].NodeSelector["pool"] != "cpu" {
+		t.Errorf("ps node selector lost: %v", req.Components[0].NodeSelector)
+	}
+	if want := res("cpu=4,nvidia.com/gpu=2,pods=3"); !quotav1.Equals(req.MinResources, want) {
+		t.Errorf("MinResources = %v, want %v", req.MinResources, want)
+	}
+	// Every replica: 2 + 4 cpus, 4 GPUs.
+	if want := res("cpu=6,nvidia.com/gpu=4"); !quotav1.Equals(req.JobRequests, want) {
+		t.Errorf("JobRequests = %v, want %v", req.JobRequests, want)
+	}
+}

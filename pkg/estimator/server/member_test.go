@@ -203,32 +203,31 @@ func TestTencentMember(t *testing.T) {
 	client, srv := startEstimator(t, m, cfg)
 
 	t.Run("GPU replicas equal the free GPUs", func(t *testing.T) {
-		want := freeGPUs(t, ctx, m.kube)
-		res, err := client.MaxAvailableReplicas(ctx, replicasRequest("default", "", rl("cpu", "1", "memory", "1Gi", string(gpu), "1")))
-		if err != nil {
-			t.Fatalf("MaxAvailableReplicas returned a gRPC error: %v", err)
-		}
-		if int64(res.MaxReplicas) != want {
-			t.Errorf("1-GPU replicas in the default queue = %d, want the member's %d free GPUs (%s)", res.MaxReplicas, want,
-				srv.Snapshot().Estimate(estimator.Request{Namespace: "default", Components: []estimator.Component{{Replicas: 1, Requests: rl("cpu", "1", "memory", "1Gi", string(gpu), "1")}}}).Reason())
-		}
+		eventually(t, func() (bool, string) {
+			want := freeGPUs(t, ctx, m.kube)
+			res, err := client.MaxAvailableReplicas(ctx, replicasRequest("default", "", rl("cpu", "1", "memory", "1Gi", string(gpu), "1")))
+			if err != nil {
+				t.Fatalf("MaxAvailableReplicas returned a gRPC error: %v", err)
+			}
+			return int64(res.MaxReplicas) == want, fmt.Sprintf("1-GPU replicas in the default queue = %d, want the member's %d free GPUs", res.MaxReplicas, want)
+		})
 	})
 
 	t.Run("a queue capability caps the answer", func(t *testing.T) {
-		head := queueGPUHeadroom(t, ctx, m, "inference")
-		want := min(head/4, freeGPUs(t, ctx, m.kube)/4)
-		res, err := client.MaxAvailableReplicas(ctx, replicasRequest(ns, "", rl("cpu", "1", string(gpu), "4")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if int64(res.MaxReplicas) != want {
-			t.Errorf("4-GPU replicas in queue inference = %d, want %d (capability headroom %d GPUs)", res.MaxReplicas, want, head)
-		}
+		eventually(t, func() (bool, string) {
+			head := queueGPUHeadroom(t, ctx, m, "inference")
+			want := min(head/4, freeGPUs(t, ctx, m.kube)/4)
+			res, err := client.MaxAvailableReplicas(ctx, replicasRequest(ns, "", rl("cpu", "1", string(gpu), "4")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int64(res.MaxReplicas) == want, fmt.Sprintf("4-GPU replicas in queue inference = %d, want %d (capability headroom %d GPUs)", res.MaxReplicas, want, head)
+		})
 	})
 
 	t.Run("component sets count complete gangs", func(t *testing.T) {
 		// One set: a 4-cpu ps and two 4-GPU workers (8 GPUs). Queue training (16 GPUs,
-		// 64 cpus): min(free GPUs / 8, 16 / 8, 64 / 12).
+		// 64 cpus): min(free GPUs / 8, GPU headroom / 8).
 		ps := &pb.ComponentReplicaRequirements{}
 		ps.MustSetResourceRequest(rl("cpu", "4", "memory", "8Gi"))
 		worker := &pb.ComponentReplicaRequirements{}
@@ -237,18 +236,18 @@ func TestTencentMember(t *testing.T) {
 			{Name: "ps", Replicas: 1, ReplicaRequirements: ps},
 			{Name: "worker", Replicas: 2, ReplicaRequirements: worker},
 		}}
-		head := queueGPUHeadroom(t, ctx, m, "training")
-		want := min(freeGPUs(t, ctx, m.kube)/8, head/8)
-		res, err := client.MaxAvailableComponentSets(ctx, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if int64(res.MaxSets) != want {
-			t.Errorf("gang sets in queue training = %d, want %d", res.MaxSets, want)
-		}
+		var want int64
+		eventually(t, func() (bool, string) {
+			want = min(freeGPUs(t, ctx, m.kube)/8, queueGPUHeadroom(t, ctx, m, "training")/8)
+			res, err := client.MaxAvailableComponentSets(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int64(res.MaxSets) == want, fmt.Sprintf("gang sets in queue training = %d, want %d", res.MaxSets, want)
+		})
 		// An in-flight workload of the same shape takes one set.
 		req.AssumedWorkloads = []*pb.AssumedWorkload{{Namespace: ns + "-training", Components: req.Components}}
-		res, err = client.MaxAvailableComponentSets(ctx, req)
+		res, err := client.MaxAvailableComponentSets(ctx, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -396,6 +395,20 @@ func agreeWithVolcano(t *testing.T, ctx context.Context, m *member, client estim
 	if res.MaxReplicas != 0 {
 		t.Errorf("a high-priority 4-GPU job in the full queue inference: %d, want 0 (enqueue is not relieved by preemption)", res.MaxReplicas)
 	}
+}
+
+// eventually polls check for up to 20 seconds (the member may be changing under other
+// users) and fails with the last message when it never holds.
+func eventually(t *testing.T, check func() (bool, string)) {
+	t.Helper()
+	var msg string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		var ok bool
+		if ok, msg = check(); ok {
+			return
+		}
+	}
+	t.Error(msg)
 }
 
 func priorityKnown(srv *server.Server, name string) (int32, bool) {
