@@ -228,7 +228,7 @@ func TestEvaluateMatchesKarmada(t *testing.T) {
 		t.Errorf("best = %s; want aliyun", best.Cluster)
 	}
 	for _, s := range best.Scores {
-		if s.Plugin == "NetworkLatency" && (s.Score != 86 || s.Weight != 3 || s.Weighted != 258 || len(s.Reasons) == 0) {
+		if s.Plugin == "NetworkLatency" && (s.Score != 86 || s.Weight != 4 || s.Weighted != 344 || len(s.Reasons) == 0) {
 			t.Errorf("aliyun NetworkLatency = %+v", s)
 		}
 	}

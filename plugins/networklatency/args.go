@@ -31,6 +31,11 @@ type Args struct {
 	// only the latter was observed. Defaults to true.
 	UseReverseLatency *bool `json:"useReverseLatency,omitempty"`
 
+	// EstimateFromNeighbours estimates the latency of a cluster pair the mesh carries no
+	// traffic between from the pairs of their neighbours: clusters in the same zone (then
+	// region) and the same Istio network. Defaults to true.
+	EstimateFromNeighbours *bool `json:"estimateFromNeighbours,omitempty"`
+
 	// ObservePeers counts the peers seen in the Istio traffic graph besides the declared
 	// ones (a workload may opt out with latency.kurator.dev/observe: "false"). Defaults to true.
 	ObservePeers *bool `json:"observePeers,omitempty"`
@@ -53,6 +58,9 @@ func (a *Args) SetDefaults() {
 	}
 	if a.ObservePeers == nil {
 		a.ObservePeers = ptr.To(true)
+	}
+	if a.EstimateFromNeighbours == nil {
+		a.EstimateFromNeighbours = ptr.To(true)
 	}
 }
 

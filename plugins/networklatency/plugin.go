@@ -28,10 +28,11 @@ const Name = "NetworkLatency"
 
 // Plugin is the NetworkLatency plugin.
 type Plugin struct {
-	args     Args
-	h        framework.Handle
-	resolver *workload.Resolver
-	last     atomic.Pointer[state]
+	args       Args
+	h          framework.Handle
+	resolver   *workload.Resolver
+	neighbours neighboursCache
+	last       atomic.Pointer[state]
 }
 
 var (
@@ -85,6 +86,7 @@ type state struct {
 	key     framework.BindingKey
 	snap    *telemetry.Snapshot
 	now     time.Time
+	nb      *neighbours // nil without cluster topology or estimation
 	w       *workload.Workload
 	noPeers bool
 	slo     float64 // ms, 0 for none
@@ -119,14 +121,18 @@ const (
 	observed
 	reverse
 	assumedLocal
+	zoneNeighbour
+	regionNeighbour
 )
 
 func (s source) String() string {
-	return [...]string{"unknown", "observed", "observed in the other direction", "assumed within one cluster"}[s]
+	return [...]string{"unknown", "observed", "observed in the other direction", "assumed within one cluster",
+		"estimated from a cluster in the same zone and network", "estimated from a cluster in the same region and network"}[s]
 }
 
-// latency estimates the p99 from cluster index c to cluster index k.
-func (p *Plugin) latency(st *state, c, k int) (float64, source) {
+// observedBetween returns the fresh p99 from c to k, or from k to c when reverse latencies
+// are used.
+func (p *Plugin) observedBetween(st *state, c, k int) (float64, source) {
 	maxAge := st.snap.MaxSampleAge
 	if s := st.snap.Latency(c, k); s.FreshAt(st.now, maxAge) {
 		return s.Value, observed
@@ -136,8 +142,41 @@ func (p *Plugin) latency(st *state, c, k int) (float64, source) {
 			return s.Value, reverse
 		}
 	}
+	return 0, unknown
+}
+
+// latency estimates the p99 from cluster index c to cluster index k: observed, observed the
+// other way, assumed within a cluster, or — for pairs the mesh carries no traffic between —
+// the mean observed from c's or k's neighbours in the same zone, then region (same network).
+func (p *Plugin) latency(st *state, c, k int) (float64, source) {
+	if v, s := p.observedBetween(st, c, k); s != unknown {
+		return v, s
+	}
 	if c == k {
 		return float64(p.args.AssumedLocalLatency.Duration) / float64(time.Millisecond), assumedLocal
+	}
+	if st.nb == nil {
+		return 0, unknown
+	}
+	for _, level := range [...]struct {
+		groups [][]int
+		src    source
+	}{{st.nb.zone, zoneNeighbour}, {st.nb.region, regionNeighbour}} {
+		var sum float64
+		n := 0
+		for _, c2 := range level.groups[c] {
+			if v, s := p.observedBetween(st, c2, k); s != unknown {
+				sum, n = sum+v, n+1
+			}
+		}
+		for _, k2 := range level.groups[k] {
+			if v, s := p.observedBetween(st, c, k2); s != unknown {
+				sum, n = sum+v, n+1
+			}
+		}
+		if n > 0 {
+			return sum / float64(n), level.src
+		}
 	}
 	return 0, unknown
 }
@@ -158,6 +197,9 @@ func (p *Plugin) compute(ctx context.Context, spec *workv1alpha2.ResourceBinding
 	w := p.resolver.Resolve(ctx, spec, snap, now)
 	st := &state{key: framework.KeyOf(spec, snap), snap: snap, now: now, w: w, noPeers: len(w.Peers) == 0,
 		ref: ms(p.args.ReferenceLatency.Duration)}
+	if *p.args.EstimateFromNeighbours && !st.noPeers {
+		st.nb = p.neighbours.get(snap, p.h.Clusters())
+	}
 	if w.SLO > 0 {
 		st.slo = ms(w.SLO)
 	} else if p.args.DefaultSLO != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -288,4 +289,53 @@ func fleet(n int) (*telemetry.Snapshot, []*clusterv1alpha1.Cluster, *st.Template
 	snap := telemetry.NewSnapshot(telemetry.SnapshotData{Time: now, MaxSampleAge: time.Minute, Latency: lat, Flows: flows})
 	templates := &st.Templates{Annotations: map[string]map[string]string{"default/svc-0": {workload.AnnotationSLO: "100ms"}}}
 	return snap, cs, templates
+}
+
+// TestNeighbourEstimates: a pair the mesh carries no traffic between is estimated from
+// neighbours in the same zone (then region) and network, never across networks.
+func TestNeighbourEstimates(t *testing.T) {
+	cs := st.Clusters{
+		st.Cluster("hz-1").Network("hz").Locality("p", "hangzhou", "hz-a").Obj(),
+		st.Cluster("hz-2").Network("hz").Locality("p", "hangzhou", "hz-a").Obj(),
+		st.Cluster("hz-3").Network("hz").Locality("p", "hangzhou", "hz-b").Obj(),
+		st.Cluster("hz-edge").Network("edge").Locality("p", "hangzhou", "hz-a").Obj(),
+		st.Cluster("sh-1").Network("sh").Locality("p", "shanghai", "sh-a").Obj(),
+	}
+	lat := map[[2]string]telemetry.Sample{
+		{"hz-2", "sh-1"}:    {Value: 20}, // hz-1 → sh-1 is estimated from its zone neighbour hz-2
+		{"hz-edge", "sh-1"}: {Value: 5},  // another network: never a neighbour
+	}
+	// Every member reports utilization, so every member is in the snapshot.
+	util := map[corev1.ResourceName]map[string]telemetry.Sample{corev1.ResourceCPU: {}}
+	for _, c := range cs {
+		util[corev1.ResourceCPU][c.Name] = telemetry.Sample{Value: 0.5}
+	}
+	flows := []telemetry.Flow{{SourceCluster: "sh-1", SourceWorkload: "db", SourceNamespace: "default",
+		DestinationCluster: "sh-1", DestinationService: "cache", DestinationNamespace: "default", Rate: telemetry.Sample{Value: 5}}}
+	for _, tc := range []struct {
+		cluster string
+		args    func(*Args)
+		score   int64
+		reason  string
+	}{
+		{cluster: "hz-1", score: 56, reason: "p99 20.0ms estimated from a cluster in the same zone and network"},
+		// hz-3's zone has no other member; its region (hz-1, hz-2) gives hz-2's 20ms.
+		{cluster: "hz-3", score: 56, reason: "p99 20.0ms estimated from a cluster in the same region and network"},
+		{cluster: "hz-edge", score: 83, reason: "5.0ms observed"},
+		{cluster: "hz-1", args: func(a *Args) { a.EstimateFromNeighbours = new(bool) }, score: 50, reason: "no fresh latency"},
+	} {
+		snap := telemetry.NewSnapshot(telemetry.SnapshotData{Time: now, MaxSampleAge: time.Minute, Utilization: util, Latency: lat, Flows: flows})
+		args := &Args{}
+		if tc.args != nil {
+			tc.args(args)
+		}
+		args.SetDefaults()
+		templates := &st.Templates{Annotations: map[string]map[string]string{"default/api": {workload.AnnotationPeers: "db", workload.AnnotationSLO: "25ms"}}}
+		p := New(args, &framework.StaticHandle{Snapshot: snap, TemplateGetter: templates, ClusterGetter: cs, Clock: func() time.Time { return now }})
+		c, _ := cs.Get(tc.cluster)
+		v := p.Explain(t.Context(), snap, st.Binding("default", "api").Obj(), c)
+		if v.Score != tc.score || !strings.Contains(strings.Join(v.Reasons, ";"), tc.reason) {
+			t.Errorf("%s: %+v; want score %d and %q", tc.cluster, v, tc.score, tc.reason)
+		}
+	}
 }

@@ -66,9 +66,11 @@ func BenchmarkSchedule(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for _, c := range sim.clusters() {
+			clusters := sim.clusters()
+			for _, c := range clusters {
 				sim.cache.Update(c)
 			}
+			sim.handle.ClusterGetter = st.Clusters(clusters)
 			sim.handle.Snapshot = sim.snapshot()
 			sim.handle.Snapshot.Graph()
 			specs := make([]*workv1alpha2.ResourceBindingSpec, len(reqs))

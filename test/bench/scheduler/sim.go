@@ -153,9 +153,11 @@ func (s *simulation) run(ctx context.Context, name string, reqs []request) resul
 	over := map[int]bool{}
 	for i, q := range reqs {
 		s.now = s.now.Add(10 * time.Second)
-		for _, c := range s.clusters() {
+		clusters := s.clusters()
+		for _, c := range clusters {
 			s.cache.Update(c)
 		}
+		s.handle.ClusterGetter = st.Clusters(clusters)
 		s.handle.Snapshot = s.snapshot()
 		// The real snapshot changes every refresh interval, not per binding: index its
 		// service graph before the clock starts.
