@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 
 	clusterv1alpha1 "github.com/karmada-io/karmada/pkg/apis/cluster/v1alpha1"
@@ -68,6 +69,11 @@ type Input struct {
 	Snapshot *telemetry.Snapshot
 	// ResourceBindingIndexer serves Karmada's WorkloadAffinity plugins; may be nil.
 	ResourceBindingIndexer cache.Indexer
+	// Template is the metadata (annotations) of the resource template when it is given
+	// rather than read from the apiserver, e.g. a template that does not exist yet. The
+	// plugins remember their work per Spec object (and its template UID and resource
+	// version): pass a new Spec, not a changed one, for a different template.
+	Template *metav1.ObjectMeta
 }
 
 // FilterVerdict is one filter plugin's answer for one cluster.
@@ -143,6 +149,9 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input) *Evaluation {
 	snap := in.Snapshot
 	if snap == nil {
 		snap = e.handle.Telemetry()
+	}
+	if in.Template != nil {
+		ctx = framework.WithTemplate(ctx, in.Template)
 	}
 	ev := &Evaluation{SnapshotTime: snap.Time, SnapshotGeneration: snap.Generation, TelemetryProblems: snap.Problems(), TelemetryAge: -1, TelemetryStale: true}
 	if last := snap.LastSuccess(); !last.IsZero() {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	clusterv1alpha1 "github.com/karmada-io/karmada/pkg/apis/cluster/v1alpha1"
 	workv1alpha2 "github.com/karmada-io/karmada/pkg/apis/work/v1alpha2"
@@ -275,6 +276,27 @@ func TestEvaluateStaleTelemetry(t *testing.T) {
 	}
 	if _, err := Select(Input{Spec: aiInteraction(), Clusters: clusters}, got); err != nil {
 		t.Errorf("selection with stale telemetry: %v", err)
+	}
+}
+
+// TestEvaluateGivenTemplate: a template that does not exist in the apiserver is evaluated
+// from the metadata the caller gives.
+func TestEvaluateGivenTemplate(t *testing.T) {
+	clusters, h := seed()
+	ev, err := NewEvaluator(DefaultProfile(DefaultCatalog()), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := st.Binding("default", "new-app").Replicas(1, "1", "1Gi", "").SpreadToOne().Obj()
+	in := Input{Spec: spec, Clusters: clusters, Template: &metav1.ObjectMeta{Annotations: map[string]string{workload.AnnotationPeers: "core", workload.AnnotationSLO: "30ms"}}}
+	got := ev.Evaluate(t.Context(), in)
+	for _, c := range got.Clusters {
+		if c.Cluster == "edge" && c.Feasible {
+			t.Errorf("edge feasible although the given template's SLO excludes it: %+v", c)
+		}
+	}
+	if best := got.Feasible()[0].Cluster; best != "aliyun" {
+		t.Errorf("best = %s", best)
 	}
 }
 

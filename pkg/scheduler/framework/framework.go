@@ -126,3 +126,18 @@ func (h *StaticHandle) Now() time.Time {
 	}
 	return h.Clock()
 }
+
+type templateKey struct{}
+
+// WithTemplate returns a context that carries the metadata of the binding's resource
+// template, which plugins then use instead of reading it: PlacementReview evaluates templates
+// that do not exist yet.
+func WithTemplate(ctx context.Context, meta *metav1.ObjectMeta) context.Context {
+	return context.WithValue(ctx, templateKey{}, meta)
+}
+
+// TemplateFrom returns the template metadata WithTemplate put in ctx, or nil.
+func TemplateFrom(ctx context.Context) *metav1.ObjectMeta {
+	meta, _ := ctx.Value(templateKey{}).(*metav1.ObjectMeta)
+	return meta
+}

@@ -55,7 +55,9 @@ func (r *Resolver) resolve(ctx context.Context, spec *workv1alpha2.ResourceBindi
 	ref := &spec.Resource
 	var annotations map[string]string
 	var templateErr string
-	if r.templates == nil {
+	if meta := framework.TemplateFrom(ctx); meta != nil {
+		annotations = meta.Annotations
+	} else if r.templates == nil {
 		templateErr = "resource templates are not readable by this scheduler; only observed peers count"
 	} else if meta, err := r.templates.Get(ctx, ref); err != nil {
 		templateErr = fmt.Sprintf("reading %s %s: %v", ref.Kind, namespacedName(ref), err)
