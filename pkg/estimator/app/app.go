@@ -19,6 +19,8 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/kubernetes"
@@ -132,6 +134,10 @@ func (o *Options) Run(ctx context.Context) error {
 		return fmt.Errorf("creating the gRPC server (check --grpc-auth-cert-file, --grpc-auth-key-file, --grpc-client-ca-file): %w", err)
 	}
 	estimatorservice.RegisterEstimatorServer(gs, srv)
+	// gRPC health (for gRPC probes): NOT_SERVING until the member's caches synced.
+	hs := health.NewServer()
+	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+	healthpb.RegisterHealthServer(gs, hs)
 	addr := net.JoinHostPort(o.BindAddress, strconv.Itoa(o.ServerPort))
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -154,7 +160,9 @@ func (o *Options) Run(ctx context.Context) error {
 	go func() {
 		if err := server.Watch(ctx, clients, srv, volcano); err != nil && ctx.Err() == nil {
 			errs <- err
+			return
 		}
+		hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	}()
 	select {
 	case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"github.com/karmada-io/karmada/pkg/estimator/pb"
 	"google.golang.org/grpc/encoding"
 	grpcproto "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -72,7 +73,35 @@ func (Codec) Unmarshal(data []byte, v any) error {
 	return nil
 }
 
-func standardCodec() encoding.Codec { return encoding.GetCodec(grpcproto.Name) }
+// standard is gRPC's own protobuf codec, captured before RegisterCodec may replace it.
+var standard = encoding.GetCodecV2(grpcproto.Name)
+
+// standardCodec adapts gRPC's protobuf codec to the encoding.Codec interface.
+func standardCodec() encoding.Codec { return standardV1{} }
+
+type standardV1 struct{}
+
+func (standardV1) Name() string { return grpcproto.Name }
+
+func (standardV1) Marshal(v any) ([]byte, error) {
+	bs, err := standard.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	defer bs.Free()
+	return bs.Materialize(), nil
+}
+
+func (standardV1) Unmarshal(data []byte, v any) error {
+	return standard.Unmarshal(mem.BufferSlice{mem.SliceBuffer(data)}, v)
+}
+
+// RegisterCodec makes Codec gRPC's process-wide "proto" codec, so that clients built
+// without the kubernetes_protomessage_one_more_release tag (a karmada-scheduler built from
+// this module, for instance) can call estimators without panicking. Call it before any
+// gRPC call, from main or an init function. Other messages still go to gRPC's protobuf
+// codec.
+func RegisterCodec() { encoding.RegisterCodec(Codec{}) }
 
 // Encoding.
 

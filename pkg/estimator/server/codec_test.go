@@ -1,10 +1,16 @@
 package server
 
 import (
+	"net"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/karmada-io/karmada/pkg/estimator/pb"
+	estimatorservice "github.com/karmada-io/karmada/pkg/estimator/service"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -110,5 +116,38 @@ func TestCodecRoundTrip(t *testing.T) {
 func TestCodecRejectsGarbage(t *testing.T) {
 	if err := (Codec{}).Unmarshal([]byte{0x0a, 0xff}, &pb.MaxAvailableReplicasRequest{}); err == nil {
 		t.Error("a truncated message decoded without error")
+	}
+}
+
+// TestRegisterCodec makes Codec the process-wide proto codec and calls the server with a
+// plain Karmada client and, through the fallback, gRPC's health service.
+func TestRegisterCodec(t *testing.T) {
+	RegisterCodec()
+	store := fakeMember()
+	store.SetSynced(true)
+	srv := NewServer("m", store, nil, 0)
+	srv.Refresh()
+	gs := grpc.NewServer()
+	estimatorservice.RegisterEstimatorServer(gs, srv)
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(gs, hs)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = gs.Serve(l) }()
+	defer gs.Stop()
+	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r, err := estimatorservice.NewEstimatorClient(conn).MaxAvailableReplicas(t.Context(), replicas("web", rl("cpu", "1")))
+	if err != nil || r.MaxReplicas != 16 {
+		t.Errorf("MaxAvailableReplicas with the registered codec: %v, %v; want 16", r, err)
+	}
+	h, err := healthpb.NewHealthClient(conn).Check(t.Context(), &healthpb.HealthCheckRequest{})
+	if err != nil || h.Status != healthpb.HealthCheckResponse_SERVING {
+		t.Errorf("health check through the fallback codec: %v, %v", h, err)
 	}
 }

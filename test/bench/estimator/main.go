@@ -18,6 +18,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -179,6 +180,7 @@ func main() {
 	budget := flag.Duration("budget", 30*time.Second, "time limit per shape and server (at least 5 requests are measured)")
 	withKarmada := flag.Bool("karmada", true, "also measure Karmada's scheduler-estimator (slow: minutes)")
 	trials := flag.Int("trials", 3, "kurator measurements per shape; the table shows the trial with the median p99 and the range")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the kurator measurements to this file")
 	flag.Parse()
 	klog.SetOutput(os.Stderr)
 	ctx := context.Background()
@@ -190,7 +192,19 @@ func main() {
 	fmt.Printf("load average at start: %s\n", loadAverage())
 
 	// kurator-estimator: the store fed with the objects, as its informers would.
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			panic(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			panic(err)
+		}
+	}
 	kurResults, load := measureKurator(ctx, c, *n, *budget, *trials)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	fmt.Printf("kurator-estimator loaded in %v\n", load.Round(time.Millisecond))
 	runtime.GC()
 	karResults := make([]result, len(kurResults))
