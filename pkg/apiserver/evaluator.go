@@ -24,7 +24,6 @@ import (
 	fleetstorage "kurator.dev/kurator/pkg/registry/fleet/fleet"
 	"kurator.dev/kurator/pkg/registry/scheduling/placementreview"
 	"kurator.dev/kurator/pkg/scheduler"
-	"kurator.dev/kurator/pkg/scheduler/framework"
 	"kurator.dev/kurator/pkg/telemetry"
 )
 
@@ -86,7 +85,7 @@ func (e *SchedulerEvaluator) Start(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("starting the runtime of scheduler profile %s: %w", name, err)
 		}
-		ev, err := scheduler.NewEvaluator(p, reviewHandle{Handle: rt})
+		ev, err := scheduler.NewEvaluator(p, rt)
 		if err != nil {
 			return fmt.Errorf("building the plugins of scheduler profile %s: %w", name, err)
 		}
@@ -127,16 +126,17 @@ func (e *SchedulerEvaluator) Evaluate(ctx context.Context, schedulerName string,
 	}
 	sort.Slice(clusters, func(i, j int) bool { return clusters[i].Name < clusters[j].Name })
 
+	// A new spec per review: the plugins remember their work per spec object.
 	spec := rb.Spec.DeepCopy()
+	in := scheduler.Input{Spec: spec, Status: rb.Status.DeepCopy(), Clusters: clusters}
 	if template != nil {
 		if spec.Resource.UID == "" {
-			// Plugins cache per-binding state by spec, UID and resourceVersion; a review's
-			// binding has neither of the latter, so give it an identity of its own.
+			// The plugins also key that memory by UID and resourceVersion, which a template
+			// that does not exist lacks: give it an identity of its own.
 			spec.Resource.UID = uuid.NewUUID()
 		}
-		ctx = context.WithValue(ctx, reviewTemplateKey{}, template)
+		in.Template = &metav1.ObjectMeta{Name: template.GetName(), Namespace: template.GetNamespace(), Labels: template.GetLabels(), Annotations: template.GetAnnotations()}
 	}
-	in := scheduler.Input{Spec: spec, Status: rb.Status.DeepCopy(), Clusters: clusters}
 	evaluation := ev.Evaluate(ctx, in)
 	st := &scheduling.PlacementReviewStatus{SchedulerName: schedulerName, Replicas: spec.Replicas}
 	st.Notes = append(st.Notes, telemetryNotes(evaluation)...)
@@ -275,35 +275,4 @@ func hasScore(scores []scheduler.ScoreVerdict, plugin string) bool {
 		}
 	}
 	return false
-}
-
-// reviewTemplateKey is the context key of the resource template a review carries.
-type reviewTemplateKey struct{}
-
-// reviewHandle is the plugins' handle in reviews: the profile's runtime, except that the
-// metadata of a review's own template is read from the review.
-type reviewHandle struct {
-	framework.Handle
-}
-
-// Templates returns the runtime's template getter behind the review's template.
-func (h reviewHandle) Templates() framework.TemplateGetter {
-	return reviewTemplates{inner: h.Handle.Templates()}
-}
-
-// reviewTemplates serves the template of the review in the context, else the runtime's.
-type reviewTemplates struct {
-	inner framework.TemplateGetter
-}
-
-// Get returns the metadata of the template ref names.
-func (r reviewTemplates) Get(ctx context.Context, ref *workv1alpha2.ObjectReference) (*metav1.ObjectMeta, error) {
-	if t, ok := ctx.Value(reviewTemplateKey{}).(*unstructured.Unstructured); ok &&
-		t.GetAPIVersion() == ref.APIVersion && t.GetKind() == ref.Kind && t.GetNamespace() == ref.Namespace && t.GetName() == ref.Name {
-		return &metav1.ObjectMeta{Name: t.GetName(), Namespace: t.GetNamespace(), Labels: t.GetLabels(), Annotations: t.GetAnnotations()}, nil
-	}
-	if r.inner == nil {
-		return nil, fmt.Errorf("kurator-apiserver cannot read resource templates (no Karmada kubeconfig for the scheduler profiles)")
-	}
-	return r.inner.Get(ctx, ref)
 }

@@ -84,7 +84,7 @@ func TestPlacementReviewWithSchedulerProfile(t *testing.T) {
 		o.SchedulerQuerier = profileThanos{}
 	})
 	reviews := s.client.SchedulingV1alpha1().PlacementReviews()
-	deployment := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop"},
+	deployment := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop","annotations":{"latency.kurator.dev/peers":"core"}},
 "spec":{"replicas":3,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"web","resources":{"requests":{"cpu":"500m","memory":"512Mi"}}}]}}}}`
 	review := &schedulingv1alpha1.PlacementReview{Spec: schedulingv1alpha1.PlacementReviewSpec{
 		Resource:      &runtime.RawExtension{Raw: []byte(deployment)},
@@ -130,8 +130,14 @@ func TestPlacementReviewWithSchedulerProfile(t *testing.T) {
 		t.Errorf("aliyun = %+v; want feasible with ClusterUtilization weighted 2, judged on fresh data with reasons", aliyun)
 	}
 	var total int64
+	var reasons []string
 	for _, sc := range aliyun.Scores {
 		total += sc.WeightedScore
+		reasons = append(reasons, sc.Reasons...)
+	}
+	// NetworkLatency reads the peers from the review's template, which exists nowhere else.
+	if all := strings.Join(reasons, "\n"); !strings.Contains(all, "core.shop (declared") || strings.Contains(all, "template annotations unavailable") {
+		t.Errorf("aliyun's score reasons do not show the template's declared peer core.shop:\n%s", all)
 	}
 	if aliyun.TotalScore != total {
 		t.Errorf("aliyun total score %d, want the sum of its weighted scores %d", aliyun.TotalScore, total)
