@@ -175,6 +175,8 @@ func (e *Env) karmadaScheduler() *Process {
 			"--metrics-bind-address=" + Addr(e.Ports.KarmadaSchedulerMetrics),
 			"--health-probe-bind-address=" + Addr(e.Ports.KarmadaSchedulerHealth),
 			"--feature-gates=" + KarmadaFeatureGates,
+			// The stock scheduler asks every member's kurator-estimator too.
+			"--enable-scheduler-estimator=true",
 		},
 		Ports: []int{e.Ports.KarmadaSchedulerMetrics, e.Ports.KarmadaSchedulerHealth},
 		Ready: httpProbe("http://"+Addr(e.Ports.KarmadaSchedulerHealth)+"/healthz", ""),

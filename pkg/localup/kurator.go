@@ -3,14 +3,24 @@ package localup
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/yaml"
 )
 
 // KuratorGroupVersions are the API group versions kurator-apiserver serves, each registered
 // with its own APIService in the Karmada apiserver.
 var KuratorGroupVersions = []struct{ Group, Version string }{
 	{"fleet.kurator.dev", "v1alpha1"},
+	{"telemetry.kurator.dev", "v1alpha1"},
+	{"scheduling.kurator.dev", "v1alpha1"},
+	{"batch.kurator.dev", "v1alpha1"},
 }
 
 func (e *Env) kuratorAPIServer() *Process {
@@ -33,6 +43,9 @@ func (e *Env) kuratorAPIServer() *Process {
 			"--client-ca-file=" + e.PKI.CA.CertFile,
 			"--requestheader-client-ca-file=" + e.PKI.FrontProxy.CertFile,
 			"--requestheader-allowed-names=front-proxy-client",
+			// PlacementReview evaluates with the same profile kurator-scheduler runs.
+			"--scheduler-config=" + e.schedulerProfilePath(),
+			"--multiple-pod-templates-scheduling=true",
 		},
 		Env:   []string{"GOMEMLIMIT=" + apiserverMemLimit},
 		Ports: []int{port},
@@ -64,4 +77,118 @@ func (e *Env) startKurator(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// EstimatorServicePort is the port Karmada's schedulers dial on every
+// karmada-scheduler-estimator-<cluster> Service (their --scheduler-estimator-port default).
+const EstimatorServicePort = 10352
+
+// estimator runs kurator-estimator for one member: Karmada's scheduler-estimator protocol
+// answered with Volcano's admission rules, configured from the member's own vc-scheduler
+// configuration.
+func (e *Env) estimator(m *Member) *Process {
+	mp := e.Ports.Members[m.Name]
+	return &Process{
+		Name:   m.Name + "-estimator",
+		Binary: e.Layout.Tool("kurator-estimator"),
+		Args: []string{
+			"--kubeconfig=" + e.Layout.MemberKubeconfig(m.Name),
+			"--cluster-name=" + m.Name,
+			"--bind-address=127.0.0.1",
+			"--server-port=" + strconv.Itoa(mp.EstimatorGRPC),
+			"--health-probe-bind-address=" + Addr(mp.EstimatorHealth),
+			"--metrics-bind-address=" + Addr(mp.EstimatorMetrics),
+			"--scheduler-conf=" + filepath.Join(e.Layout.Config(), m.Name+"-volcano-scheduler.yaml"),
+			"--kube-api-qps=50",
+			"--kube-api-burst=100",
+		},
+		Ports: []int{mp.EstimatorGRPC, mp.EstimatorHealth, mp.EstimatorMetrics},
+		Ready: httpProbe("http://"+Addr(mp.EstimatorHealth)+"/readyz", ""),
+	}
+}
+
+// registerEstimators creates the Services through which Karmada's schedulers find each
+// member's estimator: karmada-scheduler-estimator-<member> in karmada-system, ExternalName
+// localhost, service port EstimatorServicePort, target port the estimator's.
+func (e *Env) registerEstimators(ctx context.Context) error {
+	c, err := NewClients(e.Layout.KarmadaKubeconfig())
+	if err != nil {
+		return err
+	}
+	for _, m := range e.Scenario.Members {
+		svc := &corev1.Service{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+			ObjectMeta: metav1.ObjectMeta{Name: "karmada-scheduler-estimator-" + m.Name, Namespace: KarmadaSystemNamespace},
+			Spec: corev1.ServiceSpec{
+				Type:         corev1.ServiceTypeExternalName,
+				ExternalName: "localhost",
+				Ports: []corev1.ServicePort{{
+					Name: "grpc", Port: EstimatorServicePort, Protocol: corev1.ProtocolTCP,
+					TargetPort: intstr.FromInt32(int32(e.Ports.Members[m.Name].EstimatorGRPC)),
+				}},
+			},
+		}
+		if err := c.Apply(ctx, svc); err != nil {
+			return fmt.Errorf("registering the estimator of %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// kuratorScheduler runs kurator-scheduler beside Karmada's stock scheduler: policies opt in
+// with schedulerName kurator-scheduler.
+func (e *Env) kuratorScheduler() *Process {
+	return &Process{
+		Name:   "kurator-scheduler",
+		Binary: e.Layout.Tool("kurator-scheduler"),
+		Args: []string{
+			"--kubeconfig=" + e.Layout.KarmadaKubeconfig(),
+			"--config=" + e.schedulerProfilePath(),
+			"--leader-elect=false",
+			"--metrics-bind-address=" + Addr(e.Ports.KuratorSchedulerMetrics),
+			"--health-probe-bind-address=" + Addr(e.Ports.KuratorSchedulerHealth),
+			"--feature-gates=" + KarmadaFeatureGates,
+			"--enable-scheduler-estimator=true",
+		},
+		Ports: []int{e.Ports.KuratorSchedulerMetrics, e.Ports.KuratorSchedulerHealth},
+		Ready: httpProbe("http://"+Addr(e.Ports.KuratorSchedulerHealth)+"/healthz", ""),
+	}
+}
+
+// schedulerProfilePath is the effective scheduler profile: the chosen profile with its
+// telemetry source pointed at this environment's Thanos Query.
+func (e *Env) schedulerProfilePath() string {
+	return filepath.Join(e.Layout.Config(), "scheduler-profile.yaml")
+}
+
+// writeSchedulerProfile writes the effective scheduler profile.
+func (e *Env) writeSchedulerProfile(src string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("reading the scheduler profile %s (set --scheduler-profile): %w", src, err)
+	}
+	profile := map[string]any{}
+	if err := yaml.Unmarshal(data, &profile); err != nil {
+		return fmt.Errorf("scheduler profile %s: %w", src, err)
+	}
+	// pluginConfig lives in each profile of a KubeSchedulerConfiguration.
+	for _, prof := range asList(profile["profiles"]) {
+		pm, _ := prof.(map[string]any)
+		for _, pc := range asList(pm["pluginConfig"]) {
+			pcm, _ := pc.(map[string]any)
+			if args, ok := pcm["args"].(map[string]any); ok && pcm["name"] == "Telemetry" {
+				args["url"] = e.ThanosQueryURL()
+			}
+		}
+	}
+	out, err := yaml.Marshal(profile)
+	if err != nil {
+		return fmt.Errorf("encoding the scheduler profile: %w", err)
+	}
+	return writeFileAtomic(e.schedulerProfilePath(), out)
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
 }

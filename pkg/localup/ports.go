@@ -24,6 +24,10 @@ type Ports struct {
 
 	// KuratorAPIServer serves the kurator.dev API groups behind the Karmada apiserver.
 	KuratorAPIServer int
+	// KuratorScheduler serves kurator-scheduler's metrics and health probes.
+	KuratorSchedulerMetrics, KuratorSchedulerHealth int
+	// KuratorControllerManager serves the fleet queue's webhook, health probes and metrics.
+	KuratorWebhook, KuratorControllerHealth, KuratorControllerMetrics int
 
 	ThanosQueryHTTP, ThanosQueryGRPC int
 	Exporter                         int
@@ -75,6 +79,11 @@ func PlanPorts(s *Scenario) Ports {
 		KarmadaSchedulerHealth:       b + 17,
 		KarmadaKubeControllerManager: b + 18,
 		KuratorAPIServer:             b + 20,
+		KuratorSchedulerMetrics:      b + 21,
+		KuratorSchedulerHealth:       b + 22,
+		KuratorWebhook:               b + 23,
+		KuratorControllerHealth:      b + 24,
+		KuratorControllerMetrics:     b + 25,
 		ThanosQueryHTTP:              b + 30,
 		ThanosQueryGRPC:              b + 31,
 		Exporter:                     b + 32,

@@ -125,7 +125,9 @@ func TestPlanPortsAreDistinct(t *testing.T) {
 	}
 	for name, port := range map[string]int{"etcd": p.EtcdClient, "peer": p.EtcdPeer, "karmada": p.KarmadaAPIServer, "agg": p.KarmadaAggregatedAPIServer,
 		"webhook": p.KarmadaWebhook, "webhook-health": p.KarmadaWebhookHealth, "kcm-metrics": p.KarmadaControllerMetrics, "kcm-health": p.KarmadaControllerHealth,
-		"sched-metrics": p.KarmadaSchedulerMetrics, "sched-health": p.KarmadaSchedulerHealth, "karmada-kcm": p.KarmadaKubeControllerManager, "kurator-apiserver": p.KuratorAPIServer, "tq": p.ThanosQueryHTTP, "tq-grpc": p.ThanosQueryGRPC, "exporter": p.Exporter} {
+		"sched-metrics": p.KarmadaSchedulerMetrics, "sched-health": p.KarmadaSchedulerHealth, "karmada-kcm": p.KarmadaKubeControllerManager, "kurator-apiserver": p.KuratorAPIServer,
+		"ks-metrics": p.KuratorSchedulerMetrics, "ks-health": p.KuratorSchedulerHealth, "kcm-webhook": p.KuratorWebhook,
+		"kurator-cm-health": p.KuratorControllerHealth, "kurator-cm-metrics": p.KuratorControllerMetrics, "tq": p.ThanosQueryHTTP, "tq-grpc": p.ThanosQueryGRPC, "exporter": p.Exporter} {
 		check(name, port)
 	}
 	for m, mp := range p.Members {

@@ -18,6 +18,8 @@ type Options struct {
 	Layout Layout
 	// ScenarioPath is the scenario file `up` starts from.
 	ScenarioPath string
+	// SchedulerProfile is the kurator-scheduler profile (KubeSchedulerConfiguration) to run.
+	SchedulerProfile string
 	// BasePort, when set, overrides the scenario's basePort (to run beside another environment).
 	BasePort int
 	// Self is the kurator-up binary (for the exporter process).
@@ -30,7 +32,8 @@ type Options struct {
 var requiredTools = []string{
 	"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok",
 	"karmada-aggregated-apiserver", "karmada-webhook", "karmada-controller-manager", "karmada-scheduler",
-	"vc-controller-manager", "vc-scheduler", "prometheus", "thanos", "kurator-apiserver",
+	"vc-controller-manager", "vc-scheduler", "prometheus", "thanos",
+	"kurator-apiserver", "kurator-scheduler", "kurator-estimator",
 }
 
 // requiredAssets are the manifests staged from the pinned modules.
@@ -138,13 +141,18 @@ func Up(ctx context.Context, opts Options) (err error) {
 		what string
 		fn   func(context.Context) error
 	}{
-		{"writing certificates, kubeconfigs and configuration", env.writeFiles},
+		{"writing certificates, kubeconfigs and configuration", func(ctx context.Context) error {
+			if err := env.writeFiles(ctx); err != nil {
+				return err
+			}
+			return env.writeSchedulerProfile(opts.SchedulerProfile)
+		}},
 		{"starting etcd", func(ctx context.Context) error { return env.run(ctx, env.etcd()) }},
 		{"starting the Karmada apiserver and " + fmt.Sprint(len(env.Scenario.Members)) + " member apiservers", env.startAPIServers},
 		{"installing Karmada CRDs, member nodes and Volcano CRDs", env.prepareAll},
 		{"starting Karmada's aggregated apiserver and webhook, member controllers, Volcano and telemetry", env.startSecondWave},
 		{"registering Karmada's aggregated API and webhooks", env.registerKarmada},
-		{"starting the Karmada controllers (kube-controller-manager, karmada-controller-manager) and karmada-scheduler", env.startKarmadaControllers},
+		{"starting the Karmada controllers and schedulers (karmada-scheduler, kurator-scheduler) with the members' kurator-estimators", env.startKarmadaControllers},
 		{"starting kurator-apiserver and registering the kurator.dev API groups", env.startKurator},
 		{"joining members in Push mode and waiting until they are Ready", env.joinAndWait},
 		{"waiting for Thanos Query to serve every member's metrics", env.waitTelemetry},
@@ -282,7 +290,14 @@ func (e *Env) startSecondWave(ctx context.Context) error {
 }
 
 func (e *Env) startKarmadaControllers(ctx context.Context) error {
-	return e.runAll(ctx, []*Process{e.karmadaKubeControllerManager(), e.karmadaControllerManager(), e.karmadaScheduler()})
+	if err := e.registerEstimators(ctx); err != nil {
+		return err
+	}
+	ps := []*Process{e.karmadaKubeControllerManager(), e.karmadaControllerManager(), e.karmadaScheduler(), e.kuratorScheduler()}
+	for i := range e.Scenario.Members {
+		ps = append(ps, e.estimator(&e.Scenario.Members[i]))
+	}
+	return e.runAll(ctx, ps)
 }
 
 func (e *Env) joinAndWait(ctx context.Context) error {

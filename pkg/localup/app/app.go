@@ -22,6 +22,9 @@ import (
 // DefaultScenario is the scenario `up` starts when none is given.
 const DefaultScenario = "artifacts/localup/scenario.yaml"
 
+// DefaultSchedulerProfile is the profile kurator-scheduler runs with when none is given.
+const DefaultSchedulerProfile = "artifacts/scheduler/default.yaml"
+
 // errInterrupted marks an `up` stopped by Ctrl-C.
 var errInterrupted = errors.New("interrupted")
 
@@ -79,6 +82,7 @@ The binaries come from the pinned modules under hack/tools (` + "`make tools`" +
 		},
 	}
 	up.Flags().StringVar(&opts.ScenarioPath, "scenario", DefaultScenario, "scenario file describing the members")
+	up.Flags().StringVar(&opts.SchedulerProfile, "scheduler-profile", DefaultSchedulerProfile, "kurator-scheduler profile (KubeSchedulerConfiguration); its Thanos URL is pointed at this environment")
 	up.Flags().IntVar(&opts.BasePort, "base-port", 0, "first loopback port to use, overriding the scenario's basePort (to run a second environment)")
 
 	down := &cobra.Command{
