@@ -128,15 +128,14 @@ func (t *topology) column(key string) *labelColumn {
 
 // nodeClaim is a component's node restrictions, parsed once per request.
 type nodeClaim struct {
-	key          string
-	selector     map[string]string
-	affinity     *corev1.NodeSelector
-	tolerations  []corev1.Toleration
-	required     nodeaffinity.RequiredNodeAffinity
-	hasAffinity  bool
-	keys         []string
-	usesFields   bool
-	anyTolerated bool
+	key         string
+	selector    map[string]string
+	affinity    *corev1.NodeSelector
+	tolerations []corev1.Toleration
+	required    nodeaffinity.RequiredNodeAffinity
+	hasAffinity bool
+	keys        []string
+	usesFields  bool
 }
 
 // newNodeClaim parses a component's restrictions; key identifies equal claims.

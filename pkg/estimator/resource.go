@@ -340,24 +340,6 @@ func (r vres) semanticEqual(rr vres) bool {
 	return true
 }
 
-// names lists the dimensions r has at least minResource of (api.Resource.ResourceNames).
-func (r vres) names() []corev1.ResourceName {
-	var out []corev1.ResourceName
-	if r.cpu >= minResource {
-		out = append(out, corev1.ResourceCPU)
-	}
-	if r.mem >= minResource {
-		out = append(out, corev1.ResourceMemory)
-	}
-	for k, v := range r.scalars {
-		if v >= minResource {
-			out = append(out, k)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
 // unlimitedAmount is where amounts stop being representable as quantities; Volcano uses
 // MaxFloat64 for "no cap".
 const unlimitedAmount = 1e18

@@ -143,7 +143,7 @@ func appendStringMapEntry(b []byte, num protowire.Number, k string, v []byte) []
 func appendReplicasRequest(b []byte, m *pb.MaxAvailableReplicasRequest) ([]byte, error) {
 	b = appendString(b, 1, m.GetCluster())
 	if rr := m.GetReplicaRequirements(); rr != nil {
-		body, err := appendRequirements(nil, rr.GetNodeClaim(), rr.GetResourceRequest(), rr.GetResourceRequestBytes(), 2, 5)
+		body, err := appendRequirements(nil, rr.GetNodeClaim(), rr.GetResourceRequest(), rr.GetResourceRequestBytes(), 2, 5) //nolint:staticcheck // the wire format still carries the deprecated fields
 		if err != nil {
 			return nil, err
 		}
@@ -213,7 +213,7 @@ func appendAssumed(aw *pb.AssumedWorkload) ([]byte, error) {
 func appendComponent(c *pb.Component) ([]byte, error) {
 	body := appendString(nil, 1, c.GetName())
 	if rr := c.GetReplicaRequirements(); rr != nil {
-		rb, err := appendRequirements(nil, rr.GetNodeClaim(), rr.GetResourceRequest(), rr.GetResourceRequestBytes(), 2, 4)
+		rb, err := appendRequirements(nil, rr.GetNodeClaim(), rr.GetResourceRequest(), rr.GetResourceRequestBytes(), 2, 4) //nolint:staticcheck // the wire format still carries the deprecated fields
 		if err != nil {
 			return nil, err
 		}
@@ -252,8 +252,8 @@ func appendRequirements(b []byte, nc *pb.NodeClaim, rr map[string]*resource.Quan
 
 func appendNodeClaim(nc *pb.NodeClaim) ([]byte, error) {
 	var b []byte
-	if nc.NodeAffinity != nil {
-		data, err := nc.NodeAffinity.Marshal()
+	if nc.NodeAffinity != nil { //nolint:staticcheck // the wire format still carries the deprecated fields
+		data, err := nc.NodeAffinity.Marshal() //nolint:staticcheck // the wire format still carries the deprecated fields
 		if err != nil {
 			return nil, fmt.Errorf("encoding nodeAffinity: %w", err)
 		}
@@ -262,7 +262,7 @@ func appendNodeClaim(nc *pb.NodeClaim) ([]byte, error) {
 	for k, v := range nc.GetNodeSelector() {
 		b = appendStringMapEntry(b, 2, k, []byte(v))
 	}
-	for _, t := range nc.Tolerations {
+	for _, t := range nc.Tolerations { //nolint:staticcheck // the wire format still carries the deprecated fields
 		if t == nil {
 			continue
 		}
@@ -348,7 +348,7 @@ func readReplicasRequest(data []byte, m *pb.MaxAvailableReplicasRequest) error {
 			m.Cluster = string(bs)
 		case 2:
 			rr := &pb.ReplicaRequirements{}
-			if err := readRequirements(bs, &rr.NodeClaim, &rr.ResourceRequest, &rr.ResourceRequestBytes, 2, 5,
+			if err := readRequirements(bs, &rr.NodeClaim, &rr.ResourceRequest, &rr.ResourceRequestBytes, 2, 5, //nolint:staticcheck // the wire format still carries the deprecated fields
 				func(n protowire.Number, s string) {
 					switch n {
 					case 3:
@@ -463,7 +463,7 @@ func readComponent(data []byte) (*pb.Component, error) {
 			c.Name = string(bs)
 		case num == 2 && typ == protowire.BytesType:
 			rr := &pb.ComponentReplicaRequirements{}
-			if err := readRequirements(bs, &rr.NodeClaim, &rr.ResourceRequest, &rr.ResourceRequestBytes, 2, 4,
+			if err := readRequirements(bs, &rr.NodeClaim, &rr.ResourceRequest, &rr.ResourceRequestBytes, 2, 4, //nolint:staticcheck // the wire format still carries the deprecated fields
 				func(n protowire.Number, s string) {
 					if n == 3 {
 						rr.PriorityClassName = s
@@ -539,7 +539,7 @@ func readNodeClaim(data []byte) (*pb.NodeClaim, error) {
 			if err := ns.Unmarshal(bs); err != nil {
 				return fmt.Errorf("nodeAffinity: %w", err)
 			}
-			nc.NodeAffinity = ns
+			nc.NodeAffinity = ns //nolint:staticcheck // the wire format still carries the deprecated fields
 		case 2:
 			k, v, err := mapEntry(bs)
 			if err != nil {
@@ -554,7 +554,7 @@ func readNodeClaim(data []byte) (*pb.NodeClaim, error) {
 			if err := t.Unmarshal(bs); err != nil {
 				return fmt.Errorf("tolerations: %w", err)
 			}
-			nc.Tolerations = append(nc.Tolerations, t)
+			nc.Tolerations = append(nc.Tolerations, t) //nolint:staticcheck // the wire format still carries the deprecated fields
 		case 4:
 			nc.NodeAffinityBytes = append([]byte(nil), bs...)
 		case 5:

@@ -141,7 +141,7 @@ func TestRegisterCodec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	r, err := estimatorservice.NewEstimatorClient(conn).MaxAvailableReplicas(t.Context(), replicas("web", rl("cpu", "1")))
 	if err != nil || r.MaxReplicas != 16 {
 		t.Errorf("MaxAvailableReplicas with the registered codec: %v, %v; want 16", r, err)

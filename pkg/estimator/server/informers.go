@@ -20,6 +20,8 @@ import (
 	schedulingv1beta1 "volcano.sh/apis/pkg/apis/scheduling/v1beta1"
 	volcanoclient "volcano.sh/apis/pkg/client/clientset/versioned"
 	volcanoinformers "volcano.sh/apis/pkg/client/informers/externalversions"
+
+	"kurator.dev/kurator/pkg/estimator"
 )
 
 // Clients are the member clients the informers need.
@@ -47,147 +49,82 @@ func VolcanoServed(d discovery.DiscoveryInterface) (bool, error) {
 	return queues && podGroups, nil
 }
 
+// on adapts a typed store method to an informer callback.
+func on[T any](f func(T)) func(any) {
+	return func(o any) {
+		if v, ok := o.(T); ok {
+			f(v)
+		}
+	}
+}
+
+// feed is one informer and what its events do to the store.
+type feed struct {
+	inf       cache.SharedIndexInformer
+	transform cache.TransformFunc
+	upsert    func(any)
+	remove    func(any)
+}
+
+func kubeFeeds(kube informers.SharedInformerFactory, store *estimator.Store) []feed {
+	return []feed{
+		{kube.Core().V1().Nodes().Informer(), slimNode,
+			on(store.UpsertNode), on(func(n *corev1.Node) { store.DeleteNode(n.Name) })},
+		{kube.Core().V1().Pods().Informer(), slimPod,
+			on(store.UpsertPod), on(func(p *corev1.Pod) { store.DeletePod(p.Namespace, p.Name) })},
+		{kube.Scheduling().V1().PriorityClasses().Informer(), nil,
+			on(store.UpsertPriorityClass), on(func(pc *schedulingv1.PriorityClass) { store.DeletePriorityClass(pc.Name) })},
+		{kube.Core().V1().Namespaces().Informer(), nil,
+			on(store.UpsertNamespace), on(func(ns *corev1.Namespace) { store.DeleteNamespace(ns.Name) })},
+	}
+}
+
+func replicaSetFeed(meta metadatainformer.SharedInformerFactory, store *estimator.Store) feed {
+	return feed{meta.ForResource(appsv1.SchemeGroupVersion.WithResource("replicasets")).Informer(), nil,
+		on(func(m *metav1.PartialObjectMetadata) {
+			owner := ""
+			if ref := metav1.GetControllerOf(m); ref != nil && ref.Kind == "Deployment" {
+				owner = ref.Name
+			}
+			store.SetReplicaSetOwner(m.Namespace, m.Name, owner)
+		}),
+		on(func(m *metav1.PartialObjectMetadata) { store.SetReplicaSetOwner(m.Namespace, m.Name, "") })}
+}
+
+func volcanoFeeds(vc volcanoinformers.SharedInformerFactory, store *estimator.Store) []feed {
+	return []feed{
+		{vc.Scheduling().V1beta1().Queues().Informer(), nil,
+			on(store.UpsertQueue), on(func(q *schedulingv1beta1.Queue) { store.DeleteQueue(q.Name) })},
+		{vc.Scheduling().V1beta1().PodGroups().Informer(), nil,
+			on(store.UpsertPodGroup), on(func(pg *schedulingv1beta1.PodGroup) { store.DeletePodGroup(pg.Namespace, pg.Name) })},
+	}
+}
+
 // Watch starts informers for the member's Nodes, Pods, PriorityClasses, Namespaces,
 // ReplicaSets (metadata only) and, when volcano is true, Queues and PodGroups, feeding
 // srv's store and telling srv about changes. It returns once every cache has synced (the
-// store is then marked synced) or ctx ends.
+// store is then marked synced) or ctx ends; the informers run until ctx ends.
 func Watch(ctx context.Context, c Clients, srv *Server, volcano bool) error {
 	store := srv.Store()
 	store.SetVolcano(volcano)
 	kube := informers.NewSharedInformerFactory(c.Kube, 0)
-	var synced []cache.InformerSynced
-
-	add := func(inf cache.SharedIndexInformer, transform cache.TransformFunc, upsert func(any), remove func(any)) error {
-		if transform != nil {
-			if err := inf.SetTransform(transform); err != nil {
-				return fmt.Errorf("setting informer transform: %w", err)
-			}
-		}
-		_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { upsert(obj); srv.Changed() },
-			UpdateFunc: func(_, obj any) { upsert(obj); srv.Changed() },
-			DeleteFunc: func(obj any) {
-				if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-					obj = d.Obj
-				}
-				remove(obj)
-				srv.Changed()
-			},
-		})
-		if err != nil {
-			return fmt.Errorf("adding informer handler: %w", err)
-		}
-		synced = append(synced, inf.HasSynced)
-		return nil
-	}
-
-	handlers := []struct {
-		inf       cache.SharedIndexInformer
-		transform cache.TransformFunc
-		upsert    func(any)
-		remove    func(any)
-	}{
-		{kube.Core().V1().Nodes().Informer(), slimNode,
-			func(o any) {
-				if n, ok := o.(*corev1.Node); ok {
-					store.UpsertNode(n)
-				}
-			},
-			func(o any) {
-				if n, ok := o.(*corev1.Node); ok {
-					store.DeleteNode(n.Name)
-				}
-			}},
-		{kube.Core().V1().Pods().Informer(), slimPod,
-			func(o any) {
-				if p, ok := o.(*corev1.Pod); ok {
-					store.UpsertPod(p)
-				}
-			},
-			func(o any) {
-				if p, ok := o.(*corev1.Pod); ok {
-					store.DeletePod(p.Namespace, p.Name)
-				}
-			}},
-		{kube.Scheduling().V1().PriorityClasses().Informer(), nil,
-			func(o any) {
-				if pc, ok := o.(*schedulingv1.PriorityClass); ok {
-					store.UpsertPriorityClass(pc)
-				}
-			},
-			func(o any) {
-				if pc, ok := o.(*schedulingv1.PriorityClass); ok {
-					store.DeletePriorityClass(pc.Name)
-				}
-			}},
-		{kube.Core().V1().Namespaces().Informer(), nil,
-			func(o any) {
-				if ns, ok := o.(*corev1.Namespace); ok {
-					store.UpsertNamespace(ns)
-				}
-			},
-			func(o any) {
-				if ns, ok := o.(*corev1.Namespace); ok {
-					store.DeleteNamespace(ns.Name)
-				}
-			}},
-	}
-	for _, h := range handlers {
-		if err := add(h.inf, h.transform, h.upsert, h.remove); err != nil {
-			return err
-		}
-	}
-
+	feeds := kubeFeeds(kube, store)
 	var meta metadatainformer.SharedInformerFactory
 	if c.Metadata != nil {
 		meta = metadatainformer.NewSharedInformerFactory(c.Metadata, 0)
-		rs := meta.ForResource(appsv1.SchemeGroupVersion.WithResource("replicasets")).Informer()
-		if err := add(rs, nil, func(o any) {
-			if m, ok := o.(*metav1.PartialObjectMetadata); ok {
-				owner := ""
-				if ref := metav1.GetControllerOf(m); ref != nil && ref.Kind == "Deployment" {
-					owner = ref.Name
-				}
-				store.SetReplicaSetOwner(m.Namespace, m.Name, owner)
-			}
-		}, func(o any) {
-			if m, ok := o.(*metav1.PartialObjectMetadata); ok {
-				store.SetReplicaSetOwner(m.Namespace, m.Name, "")
-			}
-		}); err != nil {
-			return err
-		}
+		feeds = append(feeds, replicaSetFeed(meta, store))
 	}
-
 	var vc volcanoinformers.SharedInformerFactory
 	if volcano {
 		vc = volcanoinformers.NewSharedInformerFactory(c.Volcano, 0)
-		if err := add(vc.Scheduling().V1beta1().Queues().Informer(), nil,
-			func(o any) {
-				if q, ok := o.(*schedulingv1beta1.Queue); ok {
-					store.UpsertQueue(q)
-				}
-			},
-			func(o any) {
-				if q, ok := o.(*schedulingv1beta1.Queue); ok {
-					store.DeleteQueue(q.Name)
-				}
-			}); err != nil {
+		feeds = append(feeds, volcanoFeeds(vc, store)...)
+	}
+	synced := make([]cache.InformerSynced, 0, len(feeds))
+	for _, f := range feeds {
+		if err := f.register(srv); err != nil {
 			return err
 		}
-		if err := add(vc.Scheduling().V1beta1().PodGroups().Informer(), nil,
-			func(o any) {
-				if pg, ok := o.(*schedulingv1beta1.PodGroup); ok {
-					store.UpsertPodGroup(pg)
-				}
-			},
-			func(o any) {
-				if pg, ok := o.(*schedulingv1beta1.PodGroup); ok {
-					store.DeletePodGroup(pg.Namespace, pg.Name)
-				}
-			}); err != nil {
-			return err
-		}
+		synced = append(synced, f.inf.HasSynced)
 	}
 
 	kube.Start(ctx.Done())
@@ -204,6 +141,30 @@ func Watch(ctx context.Context, c Clients, srv *Server, volcano bool) error {
 	store.SetSynced(true)
 	srv.Changed()
 	klog.InfoS("Member caches synced", "elapsed", time.Since(start), "volcano", volcano)
+	return nil
+}
+
+// register installs the feed's transform and event handlers.
+func (f feed) register(srv *Server) error {
+	if f.transform != nil {
+		if err := f.inf.SetTransform(f.transform); err != nil {
+			return fmt.Errorf("setting informer transform: %w", err)
+		}
+	}
+	_, err := f.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { f.upsert(obj); srv.Changed() },
+		UpdateFunc: func(_, obj any) { f.upsert(obj); srv.Changed() },
+		DeleteFunc: func(obj any) {
+			if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = d.Obj
+			}
+			f.remove(obj)
+			srv.Changed()
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("adding informer handler: %w", err)
+	}
 	return nil
 }
 

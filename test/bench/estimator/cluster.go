@@ -1,3 +1,5 @@
+//go:build kubernetes_protomessage_one_more_release
+
 package main
 
 import (
