@@ -12,6 +12,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
+
+	batchv1alpha1 "kurator.dev/kurator/pkg/apis/batch/v1alpha1"
+	fleetv1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
 )
 
 // KuratorGroupVersions are the API group versions kurator-apiserver serves, each registered
@@ -191,4 +194,54 @@ func (e *Env) writeSchedulerProfile(src string) error {
 func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
+}
+
+// fleet is the Fleet of the environment: every member, its telemetry in this environment's
+// Thanos Query, the members' Istio networks, and the default fleet queue.
+func (e *Env) fleet() *fleetv1alpha1.Fleet {
+	networks := map[string][]string{}
+	var order []string
+	for _, m := range e.Scenario.Members {
+		if m.Network == "" {
+			continue
+		}
+		if _, ok := networks[m.Network]; !ok {
+			order = append(order, m.Network)
+		}
+		networks[m.Network] = append(networks[m.Network], m.Name)
+	}
+	f := &fleetv1alpha1.Fleet{
+		TypeMeta:   metav1.TypeMeta{APIVersion: fleetv1alpha1.SchemeGroupVersion.String(), Kind: "Fleet"},
+		ObjectMeta: metav1.ObjectMeta{Name: e.Scenario.Name},
+		Spec: fleetv1alpha1.FleetSpec{
+			Clusters:  e.Scenario.MemberNames(),
+			Telemetry: &fleetv1alpha1.FleetTelemetry{ThanosQueryURL: e.ThanosQueryURL()},
+			Batch:     &fleetv1alpha1.FleetBatch{DefaultQueue: DefaultFleetQueue},
+		},
+	}
+	if len(order) > 0 {
+		f.Spec.Mesh = &fleetv1alpha1.FleetMesh{}
+		for _, n := range order {
+			f.Spec.Mesh.Networks = append(f.Spec.Mesh.Networks, fleetv1alpha1.MeshNetwork{Name: n, Clusters: networks[n]})
+		}
+	}
+	return f
+}
+
+// DefaultFleetQueue is the fleet queue kurator-up creates and the Fleet names as default.
+const DefaultFleetQueue = "default"
+
+// applyFleet creates the environment's Fleet and default FleetQueue.
+func (e *Env) applyFleet(ctx context.Context) error {
+	c, err := NewClients(e.Layout.KarmadaKubeconfig())
+	if err != nil {
+		return err
+	}
+	if err := c.Apply(ctx, e.fleet()); err != nil {
+		return err
+	}
+	return c.Apply(ctx, &batchv1alpha1.FleetQueue{
+		TypeMeta:   metav1.TypeMeta{APIVersion: batchv1alpha1.SchemeGroupVersion.String(), Kind: "FleetQueue"},
+		ObjectMeta: metav1.ObjectMeta{Name: DefaultFleetQueue},
+	})
 }

@@ -154,7 +154,7 @@ func Up(ctx context.Context, opts Options) (err error) {
 		{"registering Karmada's aggregated API and webhooks", env.registerKarmada},
 		{"starting the Karmada controllers and schedulers (karmada-scheduler, kurator-scheduler) with the members' kurator-estimators", env.startKarmadaControllers},
 		{"starting kurator-apiserver and registering the kurator.dev API groups", env.startKurator},
-		{"joining members in Push mode and waiting until they are Ready", env.joinAndWait},
+		{"joining members in Push mode, waiting until they are Ready, creating the Fleet", env.joinAndWait},
 		{"waiting for Thanos Query to serve every member's metrics", env.waitTelemetry},
 	}
 	p.total = len(steps)
@@ -308,7 +308,10 @@ func (e *Env) joinAndWait(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return WaitClustersReady(ctx, c, e.Scenario.MemberNames(), 2*time.Minute)
+	if err := WaitClustersReady(ctx, c, e.Scenario.MemberNames(), 2*time.Minute); err != nil {
+		return err
+	}
+	return e.applyFleet(ctx)
 }
 
 func (e *Env) printUsage(out io.Writer) {
