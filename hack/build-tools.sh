@@ -52,9 +52,18 @@ ldflags_of() {
   esac
 }
 
+# Build tags as the upstream projects build their binaries: Karmada builds with
+# kubernetes_protomessage_one_more_release, without which its scheduler-estimator gRPC client
+# and server panic on the Kubernetes types inside their messages.
+tags_of() {
+  case "$1" in
+    karmada) echo "kubernetes_protomessage_one_more_release" ;;
+  esac
+}
+
 stamp_of() {
   local dir=$1
-  { go version; ldflags_of "${module}"; cat "${dir}"/go.mod "${dir}"/go.sum; find "${dir}" -name '*.go' -type f | sort | xargs -r cat; } | sha256sum | awk '{print $1}'
+  { go version; ldflags_of "${module}"; tags_of "${module}"; cat "${dir}"/go.mod "${dir}"/go.sum; find "${dir}" -name '*.go' -type f | sort | xargs -r cat; } | sha256sum | awk '{print $1}'
 }
 
 for module in "${modules[@]}"; do
@@ -77,7 +86,7 @@ for module in "${modules[@]}"; do
   while read -r _ name pkg; do
     start=$(date +%s)
     echo "build-tools: building ${name} from ${pkg} (module ${modpath}) ..."
-    if ! (cd "${dir}" && go build -ldflags="-s -w $(ldflags_of "${module}")" -o "${BIN}/${name}.tmp" "${pkg}") 2> "${BIN}/${name}.build.log"; then
+    if ! (cd "${dir}" && go build -tags="$(tags_of "${module}")" -ldflags="-s -w $(ldflags_of "${module}")" -o "${BIN}/${name}.tmp" "${pkg}") 2> "${BIN}/${name}.build.log"; then
       echo "build-tools: FAILED to build ${name} in module ${modpath} (hack/tools/${module}); the Go error:" >&2
       tail -n 30 "${BIN}/${name}.build.log" >&2
       exit 1

@@ -8,9 +8,14 @@ import (
 	"k8s.io/component-base/cli"
 
 	"kurator.dev/kurator/pkg/apiserver/app"
+	estimatorserver "kurator.dev/kurator/pkg/estimator/server"
 )
 
 func main() {
+	// Karmada's scheduler-estimator messages carry Kubernetes types that gRPC's protobuf
+	// codec can only handle in binaries built with kubernetes_protomessage_one_more_release;
+	// this codec works however the binary is built.
+	estimatorserver.RegisterCodec()
 	ctx := genericapiserver.SetupSignalContext()
 	os.Exit(cli.Run(app.NewAPIServerCommand(ctx)))
 }

@@ -42,6 +42,9 @@ type ProcessRecord struct {
 	Ports     []int    `json:"ports,omitempty"`
 	// Order is the start order; down stops processes in reverse order.
 	Order int `json:"order"`
+	// BinaryModTime is the modification time of the binary when the process started, so a
+	// rebuilt binary is noticed.
+	BinaryModTime time.Time `json:"binaryModTime"`
 }
 
 // State is the state file of an environment.
@@ -62,6 +65,9 @@ type Supervisor struct {
 	exitErr map[string]error
 	// startedNow are the processes this run started, in order, for clean-up on failure.
 	startedNow []string
+
+	// OnRestart, when set, is told about a running process restarted because it is stale.
+	OnRestart func(name, why string)
 }
 
 // NewSupervisor loads the state file (if any) of an environment.
@@ -129,10 +135,21 @@ func (s *Supervisor) LogPath(name string) string {
 	return filepath.Join(s.logDir, name+".log")
 }
 
-// Start starts the process unless a recorded instance is alive. It reports whether it started one.
+// Start starts the process unless a recorded instance is alive and current. A running
+// instance whose command line changed or whose binary was rebuilt since is restarted. It
+// reports whether it started one.
 func (s *Supervisor) Start(p *Process) (bool, error) {
 	if s.Running(p.Name) {
-		return false, nil
+		why := s.staleReason(p)
+		if why == "" {
+			return false, nil
+		}
+		if s.OnRestart != nil {
+			s.OnRestart(p.Name, why)
+		}
+		if err := s.Stop(p.Name); err != nil {
+			return false, err
+		}
 	}
 	for _, port := range p.Ports {
 		if err := CheckPortFree(port, p.Name); err != nil {
@@ -158,6 +175,7 @@ func (s *Supervisor) Start(p *Process) (bool, error) {
 	if err := cmd.Start(); err != nil {
 		return false, fmt.Errorf("%s: starting %s: %w", p.Name, p.Binary, err)
 	}
+	binInfo, _ := os.Stat(p.Binary)
 	startTime, err := processStartTime(cmd.Process.Pid)
 	if err != nil {
 		_ = cmd.Process.Kill()
@@ -169,7 +187,7 @@ func (s *Supervisor) Start(p *Process) (bool, error) {
 	s.state.Processes[p.Name] = ProcessRecord{
 		Name: p.Name, PID: cmd.Process.Pid, StartTime: startTime,
 		Command: append([]string{p.Binary}, p.Args...), Log: logPath, Ports: p.Ports,
-		Order: s.nextOrderLocked(),
+		Order: s.nextOrderLocked(), BinaryModTime: binInfo.ModTime(),
 	}
 	s.startedNow = append(s.startedNow, p.Name)
 	err = s.saveLocked()
@@ -182,6 +200,21 @@ func (s *Supervisor) Start(p *Process) (bool, error) {
 		close(done)
 	}()
 	return true, err
+}
+
+// staleReason says why a running process no longer matches its definition, or "".
+func (s *Supervisor) staleReason(p *Process) string {
+	s.mu.Lock()
+	rec := s.state.Processes[p.Name]
+	s.mu.Unlock()
+	want := append([]string{p.Binary}, p.Args...)
+	if strings.Join(rec.Command, "\x00") != strings.Join(want, "\x00") {
+		return "its command line changed"
+	}
+	if info, err := os.Stat(p.Binary); err == nil && !rec.BinaryModTime.IsZero() && !info.ModTime().Equal(rec.BinaryModTime) {
+		return "its binary was rebuilt"
+	}
+	return ""
 }
 
 func (s *Supervisor) nextOrderLocked() int {

@@ -96,3 +96,34 @@ func TestStartNamesABusyPort(t *testing.T) {
 		t.Fatalf("error = %v, want the busy port named", err)
 	}
 }
+
+func TestStartRestartsAProcessWhoseCommandChanged(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep binary")
+	}
+	dir := t.TempDir()
+	sup, err := NewSupervisor(filepath.Join(dir, "state.json"), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var restarted []string
+	sup.OnRestart = func(name, why string) { restarted = append(restarted, name+": "+why) }
+	if _, err := sup.Start(&Process{Name: "s", Binary: sleep, Args: []string{"300"}}); err != nil {
+		t.Fatal(err)
+	}
+	first := sup.Records()[0]
+	started, err := sup.Start(&Process{Name: "s", Binary: sleep, Args: []string{"301"}})
+	if err != nil || !started {
+		t.Fatalf("start with new arguments: started=%v err=%v", started, err)
+	}
+	if Alive(first) {
+		t.Error("the stale instance still runs")
+	}
+	if len(restarted) != 1 || !strings.Contains(restarted[0], "command line changed") {
+		t.Errorf("restarts reported: %v", restarted)
+	}
+	if err := sup.StopAll(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -100,6 +100,9 @@ func Up(ctx context.Context, opts Options) (err error) {
 	if err != nil {
 		return err
 	}
+	env.Sup.OnRestart = func(name, why string) {
+		fmt.Fprintf(opts.Out, "kurator-up:         restarting %s: %s\n", name, why)
+	}
 	if opts.BasePort != 0 {
 		env.Scenario.BasePort = opts.BasePort
 		if errs := env.Scenario.Validate(); len(errs) > 0 {
