@@ -51,20 +51,21 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-// member is the tencent member of a running kurator-up environment.
+// member is a member cluster of a running kurator-up environment.
 type member struct {
+	name    string
 	kube    kubernetes.Interface
 	volcano volcanoclient.Interface
 	clients server.Clients
 	conf    string
 }
 
-// connectMember connects to the tencent member, skipping the test when no environment runs
-// (unless KURATOR_REQUIRE_ENV=1, which makes that a failure).
-func connectMember(t *testing.T) *member {
+// connectMember connects to a member, skipping the test when no environment runs (unless
+// KURATOR_REQUIRE_ENV=1, which makes that a failure).
+func connectMember(t *testing.T, name string) *member {
 	t.Helper()
 	root := repoRoot(t)
-	kubeconfig := filepath.Join(root, "_output", "members", "tencent.config")
+	kubeconfig := filepath.Join(root, "_output", "members", name+".config")
 	unreachable := func(format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
 		if os.Getenv("KURATOR_REQUIRE_ENV") == "1" {
@@ -82,11 +83,11 @@ func connectMember(t *testing.T) *member {
 	cfg.Timeout = 10 * time.Second
 	kube := kubernetes.NewForConfigOrDie(cfg)
 	if _, err := kube.Discovery().ServerVersion(); err != nil {
-		unreachable("the tencent member apiserver does not answer: %v", err)
+		unreachable("the %s member apiserver does not answer: %v", name, err)
 	}
 	vc := volcanoclient.NewForConfigOrDie(cfg)
 	md := metadata.NewForConfigOrDie(cfg)
-	return &member{kube: kube, volcano: vc, conf: filepath.Join(root, "_output", "localup", "config", "tencent-volcano-scheduler.yaml"),
+	return &member{name: name, kube: kube, volcano: vc, conf: filepath.Join(root, "_output", "localup", "config", name+"-volcano-scheduler.yaml"),
 		clients: server.Clients{Kube: kube, Volcano: vc, Metadata: md, Discovery: kube.Discovery()}}
 }
 
@@ -96,7 +97,7 @@ func startEstimator(t *testing.T, m *member, cfg estimator.Config) (estimatorser
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv := server.NewServer("tencent", estimator.NewStore(cfg), server.NewMetrics(), 10*time.Millisecond)
+	srv := server.NewServer(m.name, estimator.NewStore(cfg), server.NewMetrics(), 10*time.Millisecond)
 	gs := grpc.NewServer(grpc.ForceServerCodec(server.Codec{}))
 	estimatorservice.RegisterEstimatorServer(gs, srv)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -108,7 +109,7 @@ func startEstimator(t *testing.T, m *member, cfg estimator.Config) (estimatorser
 	go srv.Run(ctx)
 	served, err := server.VolcanoServed(m.clients.Discovery)
 	if err != nil || !served {
-		t.Fatalf("the tencent member does not serve Volcano's APIs (served=%v): %v", served, err)
+		t.Fatalf("the %s member does not serve Volcano's APIs (served=%v): %v", m.name, served, err)
 	}
 	// The informers live as long as ctx; Watch returns once they synced.
 	synced := make(chan error, 1)
@@ -160,9 +161,13 @@ func freeGPUs(t *testing.T, ctx context.Context, kube kubernetes.Interface) int6
 }
 
 func replicasRequest(namespace, priorityClass string, requests corev1.ResourceList) *pb.MaxAvailableReplicasRequest {
+	return memberReplicasRequest("tencent", namespace, priorityClass, requests)
+}
+
+func memberReplicasRequest(cluster, namespace, priorityClass string, requests corev1.ResourceList) *pb.MaxAvailableReplicasRequest {
 	rr := &pb.ReplicaRequirements{Namespace: namespace, PriorityClassName: priorityClass}
 	rr.MustSetResourceRequest(requests)
-	return &pb.MaxAvailableReplicasRequest{Cluster: "tencent", ReplicaRequirements: rr}
+	return &pb.MaxAvailableReplicasRequest{Cluster: cluster, ReplicaRequirements: rr}
 }
 
 func rl(pairs ...string) corev1.ResourceList {
@@ -189,7 +194,7 @@ func queueGPUHeadroom(t *testing.T, ctx context.Context, m *member, name string)
 // capability; capacity plugin with preempt and reclaim), then against what the member's
 // real vc-scheduler does.
 func TestTencentMember(t *testing.T) {
-	m := connectMember(t)
+	m := connectMember(t, "tencent")
 	ctx := t.Context()
 	cfg, err := app.VolcanoConfigFromFile(m.conf, estimator.DefaultConfig())
 	if err != nil {
@@ -284,84 +289,12 @@ func TestTencentMember(t *testing.T) {
 // estimate then drops to 0, and that a high-priority job still gets 0 although the member
 // preempts: preemption never relieves the queue's capability at enqueue.
 func agreeWithVolcano(t *testing.T, ctx context.Context, m *member, client estimatorservice.EstimatorClient, srv *server.Server, ns string) {
-	if _, err := m.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	createNamespace(t, ctx, m, ns)
 	t.Cleanup(func() {
-		_ = m.kube.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
 		_ = m.kube.SchedulingV1().PriorityClasses().Delete(context.Background(), ns+"-high", metav1.DeleteOptions{})
 	})
-	res, err := client.MaxAvailableReplicas(ctx, replicasRequest(ns, "", rl("cpu", "1", string(gpu), "4")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := int(res.MaxReplicas)
-	if k <= 0 {
-		t.Skipf("queue inference has no room for a 4-GPU job now (estimate %d); nothing to compare", k)
-	}
-	for i := 0; i <= k; i++ {
-		name := fmt.Sprintf("job-%d", i)
-		minRes := rl("cpu", "1", string(gpu), "4", "pods", "1")
-		pg := &schedulingv1beta1.PodGroup{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-			Spec: schedulingv1beta1.PodGroupSpec{MinMember: 1, Queue: "inference", MinResources: &minRes}}
-		if _, err := m.volcano.SchedulingV1beta1().PodGroups(ns).Create(ctx, pg, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		pod := &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{schedulingv1beta1.KubeGroupNameAnnotationKey: name}},
-			Spec: corev1.PodSpec{SchedulerName: "volcano", Containers: []corev1.Container{{Name: "c", Image: "busybox",
-				Resources: corev1.ResourceRequirements{Requests: rl("cpu", "1", string(gpu), "4"), Limits: rl(string(gpu), "4")}}},
-				Tolerations: []corev1.Toleration{{Operator: corev1.TolerationOpExists}}},
-		}
-		if _, err := m.kube.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Volcano schedules every second; wait for k running pods and the last one held back.
-	deadline := time.Now().Add(90 * time.Second)
-	var running, bound int
-	var last string
-	for time.Now().Before(deadline) {
-		pods, err := m.kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		running, bound = 0, 0
-		var states []string
-		for _, p := range pods.Items {
-			if p.Spec.NodeName != "" {
-				bound++
-			}
-			if p.Status.Phase == corev1.PodRunning {
-				running++
-			}
-			states = append(states, p.Name+"="+string(p.Status.Phase)+"@"+p.Spec.NodeName)
-		}
-		last = strings.Join(states, " ")
-		if running == k {
-			break
-		}
-		time.Sleep(time.Second)
-	}
-	if running != k {
-		t.Fatalf("the vc-scheduler runs %d of %d 4-GPU jobs in queue inference, the estimate said %d; pods: %s", running, k+1, k, last)
-	}
-	// Give Volcano a few more sessions to prove it keeps the extra job out.
-	time.Sleep(5 * time.Second)
-	pods, err := m.kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bound = 0
-	for _, p := range pods.Items {
-		if p.Spec.NodeName != "" {
-			bound++
-		}
-	}
-	if bound != k {
-		t.Fatalf("the vc-scheduler bound %d pods, the estimate allowed %d", bound, k)
-	}
-
+	requests := rl("cpu", "1", string(gpu), "4")
+	runsAsEstimated(t, ctx, m, client, ns, "inference", requests)
 	// The estimator follows: no more room in inference.
 	var got int32 = -2
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
@@ -388,7 +321,7 @@ func agreeWithVolcano(t *testing.T, ctx context.Context, m *member, client estim
 			break
 		}
 	}
-	res, err = client.MaxAvailableReplicas(ctx, replicasRequest(ns, ns+"-high", rl("cpu", "1", string(gpu), "4")))
+	res, err := client.MaxAvailableReplicas(ctx, replicasRequest(ns, ns+"-high", rl("cpu", "1", string(gpu), "4")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,14 +334,178 @@ func agreeWithVolcano(t *testing.T, ctx context.Context, m *member, client estim
 // users) and fails with the last message when it never holds.
 func eventually(t *testing.T, check func() (bool, string)) {
 	t.Helper()
+	if ok, msg := poll(check); !ok {
+		t.Error(msg)
+	}
+}
+
+// poll runs check until it holds or 20 seconds pass; it returns the last message.
+func poll(check func() (bool, string)) (bool, string) {
 	var msg string
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
 		var ok bool
 		if ok, msg = check(); ok {
-			return
+			return true, msg
 		}
 	}
-	t.Error(msg)
+	return false, msg
+}
+
+// TestAliyunProportion checks the proportion plugin's deserved share against the real
+// vc-scheduler of the aliyun member (proportion, overcommit, no preemption): two queues of
+// equal weight created for the test, one holding pending pods that can never be placed (they
+// count in its request), the other receiving 8-cpu jobs. Volcano's water-fill gives the
+// second queue about half the cluster; the estimate must stop exactly where Volcano stops.
+func TestAliyunProportion(t *testing.T) {
+	m := connectMember(t, "aliyun")
+	ctx := t.Context()
+	cfg, err := app.VolcanoConfigFromFile(m.conf, estimator.DefaultConfig())
+	if err != nil {
+		t.Fatalf("reading the member's vc-scheduler configuration: %v", err)
+	}
+	if cfg.QueuePlugin != estimator.QueuePluginProportion {
+		t.Fatalf("aliyun's vc-scheduler configuration says %+v, expected proportion", cfg)
+	}
+	suffix := fmt.Sprintf("%d", time.Now().UnixNano()%100000)
+	ns, hog, jobs := "kurator-estimator-prop-"+suffix, "kurator-it-hog-"+suffix, "kurator-it-jobs-"+suffix
+	cfg.NamespaceQueues = map[string]string{ns: jobs}
+	client, srv := startEstimator(t, m, cfg)
+	createNamespace(t, ctx, m, ns)
+	for _, q := range []string{hog, jobs} {
+		queue := &schedulingv1beta1.Queue{ObjectMeta: metav1.ObjectMeta{Name: q}, Spec: schedulingv1beta1.QueueSpec{Weight: 1}}
+		if _, err := m.volcano.SchedulingV1beta1().Queues().Create(ctx, queue, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = m.volcano.SchedulingV1beta1().Queues().Delete(context.Background(), q, metav1.DeleteOptions{})
+		})
+	}
+	// The hog: a job whose 8 pods of 8 cpus can go nowhere (no node has the label); it
+	// reserves only 1 cpu at enqueue but requests 64.
+	hogMin := rl("cpu", "1", "pods", "1")
+	if _, err := m.volcano.SchedulingV1beta1().PodGroups(ns).Create(ctx, &schedulingv1beta1.PodGroup{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hog"},
+		Spec: schedulingv1beta1.PodGroupSpec{MinMember: 1, Queue: hog, MinResources: &hogMin}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 8; i++ {
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("hog-%d", i), Annotations: map[string]string{schedulingv1beta1.KubeGroupNameAnnotationKey: "hog"}},
+			Spec: corev1.PodSpec{SchedulerName: "volcano", NodeSelector: map[string]string{"kurator.dev/nowhere": "true"},
+				Containers: []corev1.Container{{Name: "c", Image: "busybox", Resources: corev1.ResourceRequirements{Requests: rl("cpu", "8")}}}},
+		}
+		if _, err := m.kube.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Wait until the estimator sees both queues open and the hog's request.
+	requests := rl("cpu", "8")
+	var est estimator.Estimate
+	if ok, msg := poll(func() (bool, string) {
+		snap := srv.Snapshot()
+		est = snap.Estimate(estimator.Request{Namespace: ns, Components: []estimator.Component{{Replicas: 1, Requests: requests}}})
+		v, _ := snap.QueueModel().Queue(jobs)
+		h, _ := snap.QueueModel().Queue(hog)
+		return v.State == "Open" && h.State == "Open" && est.Gate == estimator.GateQueueAllocate,
+			fmt.Sprintf("queues %s (%s) and %s (%s); estimate %s", jobs, v.State, hog, h.State, est.Reason())
+	}); !ok {
+		t.Skipf("the deserved share does not bind in aliyun now (other workloads?): %s", msg)
+	}
+	k := runsAsEstimated(t, ctx, m, client, ns, jobs, requests)
+	t.Logf("proportion: %d jobs of 8 cpus admitted in %s, as Volcano did (%s)", k, jobs, est.Reason())
+}
+
+func createNamespace(t *testing.T, ctx context.Context, m *member, ns string) {
+	t.Helper()
+	if _, err := m.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.kube.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
+}
+
+// volcanoJob creates a one-pod PodGroup job in the member's Volcano.
+func volcanoJob(t *testing.T, ctx context.Context, m *member, ns, name, queue string, requests corev1.ResourceList, nodeSelector map[string]string) {
+	t.Helper()
+	minRes := requests.DeepCopy()
+	minRes[corev1.ResourcePods] = resource.MustParse("1")
+	pg := &schedulingv1beta1.PodGroup{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: schedulingv1beta1.PodGroupSpec{MinMember: 1, Queue: queue, MinResources: &minRes}}
+	if _, err := m.volcano.SchedulingV1beta1().PodGroups(ns).Create(ctx, pg, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	limits := corev1.ResourceList{}
+	if q, ok := requests[gpu]; ok {
+		limits[gpu] = q
+	}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{schedulingv1beta1.KubeGroupNameAnnotationKey: name}},
+		Spec: corev1.PodSpec{SchedulerName: "volcano", NodeSelector: nodeSelector, Containers: []corev1.Container{{Name: "c", Image: "busybox",
+			Resources: corev1.ResourceRequirements{Requests: requests, Limits: limits}}},
+			Tolerations: []corev1.Toleration{{Operator: corev1.TolerationOpExists}}},
+	}
+	if _, err := m.kube.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runsAsEstimated asks the estimator how many one-pod jobs with requests queue admits,
+// submits one more than that, and checks the member's vc-scheduler runs exactly the
+// estimated number and keeps the extra one out. It returns the estimate.
+func runsAsEstimated(t *testing.T, ctx context.Context, m *member, client estimatorservice.EstimatorClient, ns, queue string, requests corev1.ResourceList) int {
+	t.Helper()
+	res, err := client.MaxAvailableReplicas(ctx, memberReplicasRequest(m.name, ns, "", requests))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := int(res.MaxReplicas)
+	if k <= 0 {
+		t.Skipf("queue %s has no room for a job of %v now (estimate %d); nothing to compare", queue, requests, k)
+	}
+	for i := 0; i <= k; i++ {
+		volcanoJob(t, ctx, m, ns, fmt.Sprintf("job-%d", i), queue, requests, nil)
+	}
+	// Volcano schedules every second; wait for k running pods.
+	var running int
+	var last string
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		pods, err := m.kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: ""})
+		if err != nil {
+			t.Fatal(err)
+		}
+		running = 0
+		var states []string
+		for _, p := range pods.Items {
+			if !strings.HasPrefix(p.Name, "job-") {
+				continue
+			}
+			if p.Status.Phase == corev1.PodRunning {
+				running++
+			}
+			states = append(states, p.Name+"="+string(p.Status.Phase)+"@"+p.Spec.NodeName)
+		}
+		last = strings.Join(states, " ")
+		if running == k {
+			break
+		}
+	}
+	if running != k {
+		t.Fatalf("the vc-scheduler runs %d of %d jobs in queue %s, the estimate said %d; pods: %s", running, k+1, queue, k, last)
+	}
+	// Give Volcano a few more sessions to prove it keeps the extra job out.
+	time.Sleep(5 * time.Second)
+	pods, err := m.kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := 0
+	for _, p := range pods.Items {
+		if strings.HasPrefix(p.Name, "job-") && p.Spec.NodeName != "" {
+			bound++
+		}
+	}
+	if bound != k {
+		t.Fatalf("the vc-scheduler bound %d job pods in queue %s, the estimate allowed %d", bound, queue, k)
+	}
+	return k
 }
 
 func priorityKnown(srv *server.Server, name string) (int32, bool) {
