@@ -414,6 +414,100 @@ func TestAliyunProportion(t *testing.T) {
 	t.Logf("proportion: %d jobs of 8 cpus admitted in %s, as Volcano did (%s)", k, jobs, est.Reason())
 }
 
+// TestTencentPreemption checks preemption against tencent's real vc-scheduler (capacity,
+// preempt and reclaim, gang victims not protected): a low-priority job holds every free
+// GPU with one pod per GPU but needs only one (the rest is elastic, so the queue still
+// admits more); a high-priority 1-GPU job then fits only by preempting. The estimate must
+// say 0 without preemption and at least 1 with it, and Volcano must indeed preempt and run
+// the high-priority job.
+func TestTencentPreemption(t *testing.T) {
+	m := connectMember(t, "tencent")
+	ctx := t.Context()
+	cfg, err := app.VolcanoConfigFromFile(m.conf, estimator.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Preempt || cfg.PreemptKeepsMinAvailable {
+		t.Skipf("tencent's vc-scheduler does not preempt below minAvailable (%+v)", cfg)
+	}
+	suffix := fmt.Sprintf("%d", time.Now().UnixNano()%100000)
+	ns := "kurator-estimator-preempt-" + suffix
+	low, high := ns+"-low", ns+"-high"
+	_, srv := startEstimator(t, m, cfg)
+	createNamespace(t, ctx, m, ns)
+	for name, value := range map[string]int32{low: 10, high: 1000} {
+		if _, err := m.kube.SchedulingV1().PriorityClasses().Create(ctx, &schedulingv1.PriorityClass{
+			ObjectMeta: metav1.ObjectMeta{Name: name}, Value: value}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = m.kube.SchedulingV1().PriorityClasses().Delete(context.Background(), name, metav1.DeleteOptions{})
+		})
+	}
+	free := freeGPUs(t, ctx, m.kube)
+	if free < 2 {
+		t.Skipf("tencent has %d free GPUs; the test needs 2", free)
+	}
+	oneGPU := rl("cpu", "1", string(gpu), "1")
+	lowMin := rl("cpu", "1", string(gpu), "1", "pods", "1")
+	if _, err := m.volcano.SchedulingV1beta1().PodGroups(ns).Create(ctx, &schedulingv1beta1.PodGroup{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "low"},
+		Spec: schedulingv1beta1.PodGroupSpec{MinMember: 1, Queue: "default", MinResources: &lowMin, PriorityClassName: low}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := int64(0); i < free; i++ {
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("low-%d", i), Annotations: map[string]string{schedulingv1beta1.KubeGroupNameAnnotationKey: "low"}},
+			Spec: corev1.PodSpec{SchedulerName: "volcano", PriorityClassName: low, Containers: []corev1.Container{{Name: "c", Image: "busybox",
+				Resources: corev1.ResourceRequirements{Requests: oneGPU, Limits: rl(string(gpu), "1")}}}},
+		}
+		if _, err := m.kube.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	highReq := estimator.Request{Namespace: ns, Queue: "default", Components: []estimator.Component{{Replicas: 1, Requests: oneGPU, PriorityClassName: high}}}
+	var est estimator.Estimate
+	if ok, msg := poll(func() (bool, string) {
+		est = srv.Snapshot().Estimate(highReq)
+		return est.SetsWithoutPreemption == 0 && est.Sets >= 1 && est.Priority == 1000, est.Reason()
+	}); !ok {
+		t.Fatalf("with every GPU held by a low-priority preemptable job, a high-priority 1-GPU job: %s (priority %d); want 0 without preemption and at least 1 with it",
+			msg, est.Priority)
+	}
+	volcanoJobWithPriority(t, ctx, m, ns, "high", "default", oneGPU, high)
+	var last string
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		p, err := m.kube.CoreV1().Pods(ns).Get(ctx, "high", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = string(p.Status.Phase) + "@" + p.Spec.NodeName
+		if p.Status.Phase == corev1.PodRunning {
+			t.Logf("Volcano preempted for the high-priority job, as estimated (%s)", est.Reason())
+			return
+		}
+	}
+	t.Fatalf("the estimate counted preemptable capacity (%s) but Volcano did not run the high-priority job: %s", est.Reason(), last)
+}
+
+func volcanoJobWithPriority(t *testing.T, ctx context.Context, m *member, ns, name, queue string, requests corev1.ResourceList, priorityClass string) {
+	t.Helper()
+	minRes := requests.DeepCopy()
+	minRes[corev1.ResourcePods] = resource.MustParse("1")
+	pg := &schedulingv1beta1.PodGroup{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: schedulingv1beta1.PodGroupSpec{MinMember: 1, Queue: queue, MinResources: &minRes, PriorityClassName: priorityClass}}
+	if _, err := m.volcano.SchedulingV1beta1().PodGroups(ns).Create(ctx, pg, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{schedulingv1beta1.KubeGroupNameAnnotationKey: name}},
+		Spec: corev1.PodSpec{SchedulerName: "volcano", PriorityClassName: priorityClass, Containers: []corev1.Container{{Name: "c", Image: "busybox",
+			Resources: corev1.ResourceRequirements{Requests: requests, Limits: corev1.ResourceList{gpu: requests[gpu]}}}}},
+	}
+	if _, err := m.kube.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func createNamespace(t *testing.T, ctx context.Context, m *member, ns string) {
 	t.Helper()
 	if _, err := m.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
