@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -155,4 +156,42 @@ func TestStoreIncrementalEqualsFresh(t *testing.T) {
 			t.Fatalf("round %d: incremental snapshot differs from a fresh one:\n--- incremental\n%s--- fresh\n%s", round, got, want)
 		}
 	}
+}
+
+// TestConcurrentUse updates a store while snapshots are taken and estimated from several
+// goroutines (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Preempt, cfg.Reclaim = true, true
+	s := volcanoMember(cfg)
+	s.SetSynced(true)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 300; i++ {
+			s.UpsertPod(pod("ns", fmt.Sprintf("p%d", i%20), "cpu=500m", onNode([]string{"n1", "n2"}[i%2]), inGroup("g")))
+			if i%50 == 0 {
+				s.UpsertNode(node(fmt.Sprintf("extra-%d", i), "cpu=4,memory=8Gi,pods=10", map[string]string{"zone": "z"}))
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				snap := s.Snapshot()
+				e := snap.Estimate(Request{Namespace: "ns", Components: []Component{
+					{Name: "a", Replicas: 1, Requests: res("cpu=1"), NodeSelector: map[string]string{"zone": "z"}},
+					{Name: "b", Replicas: 2, Requests: res("cpu=1")}}})
+				if e.Sets < 0 {
+					t.Errorf("synced store answered %d", e.Sets)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	<-done
 }
