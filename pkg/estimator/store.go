@@ -508,7 +508,12 @@ func (s *Store) UpsertPodGroup(pg *schedulingv1beta1.PodGroup) {
 		priorityClassName: pg.Spec.PriorityClassName,
 	}
 	if r.queue == "" {
+		// vc-scheduler's --default-queue; "default" when the configuration leaves the
+		// default queue empty (that only turns queue admission off for unmapped requests).
 		r.queue = s.cfg.DefaultQueue
+		if r.queue == "" {
+			r.queue = schedulingv1beta1.DefaultQueue
+		}
 	}
 	if pg.Spec.MinResources != nil {
 		r.minRes = newVres(*pg.Spec.MinResources)
