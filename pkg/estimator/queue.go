@@ -244,51 +244,110 @@ type admissionInput struct {
 }
 
 // bounds evaluates the queue gates for up to in.hi copies.
+//
+// Each gate is linear in the number of copies except the proportion plugin's deserved
+// share, so the search starts from the gate's bound solved per dimension and checks it with
+// Volcano's own comparison; for the deserved share the bound is tightened by re-solving
+// against the share the bound itself would get (the share grows with the request), which
+// converges in a few water-fills.
 func (m *QueueModel) bounds(in *admissionInput) []queueBound {
 	q := m.queues[in.queue]
-	var out []queueBound
 	if !q.open() {
 		return []queueBound{{gate: GateQueueState, sets: 0}}
 	}
-	var short []string
-	k := largest(in.hi, func(k int32) bool {
-		ok, s := q.enqueueOK(&in.c, k, in.extraInqueue)
-		if !ok {
-			short = s
-		}
-		return ok
+	var out []queueBound
+
+	enqueueBase := q.allocated.clone()
+	enqueueBase.add(q.inqueue).add(in.extraInqueue).sub(q.elastic)
+	k, short := searchFrom(in.hi, linearBound(q.realCap, enqueueBase, in.c.minReq), func(k int32) (bool, []string) {
+		return q.enqueueOK(&in.c, k, in.extraInqueue)
 	})
-	out = append(out, queueBound{gate: GateQueueCapability, sets: k, short: shortIfBound(k, in.hi, short)})
+	out = append(out, queueBound{gate: GateQueueCapability, sets: k, short: short})
 
 	if m.overcommit > 0 {
-		short = nil
-		k = largest(in.hi, func(k int32) bool {
-			ok, s := m.overcommitOK(&in.c, k, in.extraInqueueAll)
-			if !ok {
-				short = s
-			}
-			return ok
+		idle := m.total.clone()
+		idle.multi(m.overcommit).sub(m.used)
+		base := m.inqueueTotal.clone()
+		base.add(in.extraInqueueAll)
+		k, short = searchFrom(in.hi, linearBound(idle, base, in.c.minReq), func(k int32) (bool, []string) {
+			return m.overcommitOK(&in.c, k, in.extraInqueueAll)
 		})
-		out = append(out, queueBound{gate: GateOvercommit, sets: k, short: shortIfBound(k, in.hi, short)})
+		out = append(out, queueBound{gate: GateOvercommit, sets: k, short: short})
 	}
 
-	short = nil
-	k = largest(in.hi, func(k int32) bool {
-		ok, s := m.allocateOK(in, k)
-		if !ok {
-			short = s
+	used := q.allocated.clone()
+	used.sub(in.evictable)
+	allocOK := func(k int32) (bool, []string) { return m.allocateOK(in, k) }
+	var upper int32
+	if m.plugin == QueuePluginCapacity {
+		upper = linearBound(q.realCap, used, in.c.setReq)
+	} else {
+		// deserved <= max(realCapability, guarantee) whatever the request.
+		upper = linearBound(maxVres(q.realCap, q.guarantee), used, in.c.setReq)
+		for i := 0; i < 8 && upper > 0 && upper < in.hi; i++ {
+			if ok, _ := allocOK(upper); ok {
+				break
+			}
+			next := linearBound(m.deserved(in, upper)[in.queue], used, in.c.setReq)
+			if next >= upper {
+				next = upper - 1
+			}
+			upper = next
 		}
-		return ok
-	})
-	out = append(out, queueBound{gate: GateQueueAllocate, sets: k, short: shortIfBound(k, in.hi, short)})
+	}
+	k, short = searchFrom(in.hi, upper, allocOK)
+	out = append(out, queueBound{gate: GateQueueAllocate, sets: k, short: short})
 	return out
 }
 
-func shortIfBound(k, hi int32, short []string) []string {
-	if k >= hi {
-		return nil
+// linearBound is the largest k with base + k*per <= capv on every dimension per asks for
+// (pods excluded), Unlimited when per asks for nothing.
+func linearBound(capv, base, per vres) int32 {
+	best := float64(Unlimited)
+	one := func(c, b, p float64) {
+		if p <= 0 {
+			return
+		}
+		k := math.Floor((c - b) / p)
+		if k < best {
+			best = k
+		}
 	}
-	return short
+	one(capv.cpu, base.cpu, per.cpu)
+	one(capv.mem, base.mem, per.mem)
+	for name, p := range per.scalars {
+		if name == corev1.ResourcePods {
+			continue
+		}
+		one(capv.scalars[name], base.scalars[name], p)
+	}
+	if best < 0 {
+		return 0
+	}
+	return int32(best)
+}
+
+// searchFrom returns the largest k in [0, hi] with ok(k), given a likely bound u (checked,
+// not trusted: float rounding or a non-linear gate may move it by a step), and the
+// dimensions that stop k+1 (none when k is hi).
+func searchFrom(hi, u int32, ok func(int32) (bool, []string)) (int32, []string) {
+	okBool := func(k int32) bool { b, _ := ok(k); return b }
+	var k int32
+	switch {
+	case u >= hi:
+		k = largest(hi, okBool)
+	case okBool(u) && !okBool(u+1):
+		k = u
+	case okBool(u):
+		k = u + 1 + largest(hi-u-1, func(j int32) bool { return okBool(u + 1 + j) })
+	default:
+		k = largest(u, okBool)
+	}
+	if k >= hi {
+		return k, nil
+	}
+	_, short := ok(k + 1)
+	return k, short
 }
 
 // allocateOK is the allocate action's queue test for k copies of the gang: allocated plus

@@ -389,3 +389,59 @@ func TestWaterFillEqualsReference(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundsEqualScan checks the gates' bounds (solved per dimension, tightened for the
+// deserved share, then verified) against scanning k = 0, 1, 2, ... with Volcano's tests.
+func TestBoundsEqualScan(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	for i := 0; i < 400; i++ {
+		cfg := DefaultConfig()
+		if rng.Intn(2) == 0 {
+			cfg.QueuePlugin = QueuePluginCapacity
+		}
+		var queues []QueueInfo
+		for q := 0; q < 1+rng.Intn(4); q++ {
+			qi := QueueInfo{Name: fmt.Sprintf("q%d", q), State: "Open", Weight: int32(1 + rng.Intn(4)), Jobs: rng.Intn(2),
+				Allocated: res(fmt.Sprintf("cpu=%d,nvidia.com/gpu=%d", rng.Intn(20), rng.Intn(4)))}
+			qi.Request = res(fmt.Sprintf("cpu=%d,nvidia.com/gpu=%d", qi.Allocated.Cpu().Value()+int64(rng.Intn(30)), rng.Intn(8)))
+			if rng.Intn(2) == 0 {
+				qi.Capability = res(fmt.Sprintf("cpu=%d", 5+rng.Intn(40)))
+			}
+			if rng.Intn(4) == 0 {
+				qi.Guarantee = res(fmt.Sprintf("cpu=%d", rng.Intn(10)))
+			}
+			if rng.Intn(3) == 0 {
+				qi.Inqueue = res(fmt.Sprintf("cpu=%d", rng.Intn(5)))
+				qi.Elastic = res(fmt.Sprintf("cpu=%d", rng.Intn(5)))
+			}
+			queues = append(queues, qi)
+		}
+		m := NewQueueModel(cfg, QueueTotals{Allocatable: res(fmt.Sprintf("cpu=%d,memory=256Gi,nvidia.com/gpu=%d,pods=440", 16+rng.Intn(64), rng.Intn(16))),
+			Used: res(fmt.Sprintf("cpu=%d", rng.Intn(16))), Inqueue: res(fmt.Sprintf("cpu=%d", rng.Intn(8)))}, queues)
+		per := fmt.Sprintf("cpu=%d", 1+rng.Intn(6))
+		if rng.Intn(3) == 0 {
+			per += ",nvidia.com/gpu=1"
+		}
+		in := &admissionInput{queue: "q0", extraRequest: map[string]vres{}, hi: 300}
+		in.c.minReq, in.c.setReq, in.c.jobReq, in.c.taskReq = newVres(res(per)), newVres(res(per)), newVres(res(per)), newVres(res(per))
+		got := m.bounds(in)
+		q := m.queues["q0"]
+		scan := func(ok func(k int32) bool) int32 {
+			k := int32(0)
+			for k < in.hi && ok(k+1) {
+				k++
+			}
+			return k
+		}
+		want := map[Gate]int32{
+			GateQueueCapability: scan(func(k int32) bool { ok, _ := q.enqueueOK(&in.c, k, vres{}); return ok }),
+			GateOvercommit:      scan(func(k int32) bool { ok, _ := m.overcommitOK(&in.c, k, vres{}); return ok }),
+			GateQueueAllocate:   scan(func(k int32) bool { ok, _ := m.allocateOK(in, k); return ok }),
+		}
+		for _, b := range got {
+			if b.sets != want[b.gate] {
+				t.Fatalf("case %d (%s): %s bound %d, scanning gives %d", i, cfg.QueuePlugin, b.gate, b.sets, want[b.gate])
+			}
+		}
+	}
+}
