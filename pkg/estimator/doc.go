@@ -47,4 +47,20 @@
 // controller's minResources; QueueModel (NewQueueModel from plain QueueInfo structs, or
 // Snapshot.QueueModel) evaluates the queue gates with Admit and reports each queue's real
 // capability, deserved share and headroom with Queue and Queues.
+//
+// # Where the model is not Volcano
+//
+//   - Jobs already waiting in the queue (PodGroups still Pending) are not counted ahead of
+//     the workload: Volcano enqueues by job order each session, and a blocked large job
+//     does not block smaller ones.
+//   - Gangs are packed like Karmada's estimator packs component sets (first fit, set after
+//     set, nodes by name); the vc-scheduler's node order and scoring may pack differently.
+//   - Preempt and reclaim victims are counted per node and per (queue, priority) group:
+//     reclaim takes victims from a queue while it stays above its deserved share, by group
+//     rather than pod by pod; Volcano's tier-by-tier victim vote is reduced to the gang rule
+//     (keep minAvailable when the gang plugin votes) plus priority and conformance.
+//   - Hierarchical queues (capacity plugin with hierarchy enabled) are not modelled.
+//   - Assumed (in-flight) workloads are deducted even if their PodGroups are already
+//     visible, which can count them twice for a moment (Karmada's estimator deducts only
+//     what still fits on nodes).
 package estimator
