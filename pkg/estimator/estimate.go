@@ -104,7 +104,9 @@ func (s *Snapshot) Estimate(req Request) Estimate {
 			est.Sets, est.Gate = l.Sets, l.Gate
 		}
 	}
-	if est.Gate == "" {
+	// On a tie the nodes are named: a queue whose real capability is the whole cluster ties
+	// with node fit without being what limits the workload.
+	if est.Gate == "" || nodeLimit.Sets == est.Sets {
 		est.Gate = GateNodes
 	}
 	est.SetsWithoutPreemption = min(setsNoPreempt, est.Sets)

@@ -115,7 +115,8 @@ type Estimate struct {
 	Queue string
 	// Priority is the workload priority used for preemption.
 	Priority int32
-	// Gate is the gate that binds (the first with the smallest bound).
+	// Gate is the gate that binds: the one with the smallest bound (node fit on a tie,
+	// else the first in evaluation order).
 	Gate Gate
 	// Limits lists every gate evaluated, in evaluation order.
 	Limits []Limit
