@@ -161,3 +161,9 @@ func statusOf(t *testing.T, d Decision, name string) JobStatus {
 	t.Fatalf("no status for %s in %+v", name, d.Statuses)
 	return JobStatus{}
 }
+
+// onClusters restricts the job's placement to clusters.
+func onClusters(j Job, clusters ...string) Job {
+	j.Clusters = clusters
+	return j
+}

@@ -59,6 +59,9 @@ func (c *cycle) predictQueued(j *Job) Prediction {
 	var best *reservation
 	var bestSets int32
 	for _, ms := range c.members {
+		if !j.allows(ms.m.Name) {
+			continue
+		}
 		if ok, _ := c.fitsEmpty(ms, j); !ok {
 			continue
 		}

@@ -89,6 +89,9 @@ func (c *cycle) plan(d *Job) PreemptionPlan {
 	var best *memberPlan
 	var none []string
 	for _, ms := range c.members {
+		if !d.allows(ms.m.Name) {
+			continue
+		}
 		mp, why := c.planMember(ms, d)
 		if mp == nil {
 			none = append(none, ms.m.Name+": "+why)
@@ -100,8 +103,11 @@ func (c *cycle) plan(d *Job) PreemptionPlan {
 		}
 	}
 	if best == nil {
-		if len(none) == 0 {
+		switch {
+		case len(c.members) == 0:
 			none = append(none, "there are no member clusters")
+		case len(none) == 0:
+			none = append(none, "its placement allows none of the members")
 		}
 		return PreemptionPlan{Job: d.JobKey, Reason: strings.Join(none, "; ")}
 	}
@@ -235,7 +241,7 @@ func (c *cycle) ineligible(ms *memberState, v, d *Job) string {
 // startsElsewhere reports whether v could start now on a member other than ms.
 func (c *cycle) startsElsewhere(ms *memberState, v *Job) bool {
 	for _, o := range c.members {
-		if o != ms && startable(c.estimate(o, v, c.viewAt(o, c.now, nil, nil))) {
+		if o != ms && v.allows(o.m.Name) && startable(c.estimate(o, v, c.viewAt(o, c.now, nil, nil))) {
 			return true
 		}
 	}
@@ -266,7 +272,7 @@ func (c *cycle) guaranteesHold(ms *memberState, victims []*Job) bool {
 		}
 		addScaled(fleet[q.Name], c.shape(v).requests, 1)
 		if v.State.Phase == PhaseRunning {
-			vq := q.volcanoQueue(ms.m.Name)
+			vq := volcanoQueueOf(v, q, ms.m.Name)
 			if vq == "" && ms.m.Snapshot != nil {
 				vq = ms.m.Snapshot.ResolveQueue(v.Namespace)
 			}

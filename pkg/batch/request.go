@@ -59,18 +59,14 @@ func (s *jobShape) request(j *Job, q *FleetQueue, member string, assumed []estim
 		// Best fit compares how many copies fit; more than this tells nothing.
 		MaxSets: maxSetsCompared,
 	}
-	if q != nil {
-		req.Queue = q.volcanoQueue(member)
-	}
+	req.Queue = volcanoQueueOf(j, q, member)
 	return req
 }
 
 // workload is the job as an assumed (in-flight) workload of member.
 func (s *jobShape) workload(j *Job, q *FleetQueue, member string) estimator.Workload {
 	w := estimator.Workload{Namespace: j.Namespace, Components: s.components}
-	if q != nil {
-		w.Queue = q.volcanoQueue(member)
-	}
+	w.Queue = volcanoQueueOf(j, q, member)
 	return w
 }
 

@@ -301,6 +301,9 @@ func (c *cycle) place(j *Job) (*memberState, *reservation, string) {
 	var blocker *reservation
 	var why []string
 	for _, ms := range c.members {
+		if !j.allows(ms.m.Name) {
+			continue
+		}
 		sets, no := c.startsNow(ms, j)
 		if sets < 1 {
 			why = append(why, ms.m.Name+": "+no)
@@ -325,6 +328,8 @@ func (c *cycle) place(j *Job) (*memberState, *reservation, string) {
 	}
 	if len(c.members) == 0 {
 		why = append(why, "there are no member clusters")
+	} else if len(why) == 0 && blocker == nil {
+		why = append(why, "its placement allows none of the members")
 	}
 	return nil, blocker, strings.Join(why, "; ")
 }
@@ -430,6 +435,9 @@ func (c *cycle) shadow(j *Job) *reservation {
 	}
 	var cands []candidate
 	for _, ms := range c.members {
+		if !j.allows(ms.m.Name) {
+			continue
+		}
 		if ok, _ := c.fitsEmpty(ms, j); !ok {
 			continue
 		}

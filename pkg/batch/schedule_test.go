@@ -36,6 +36,23 @@ func TestScheduleDispatch(t *testing.T) {
 			want:   map[string]string{"j4": "small"},
 		},
 		{
+			// Volcano puts the job in the queue its spec names, whatever the fleet queue maps:
+			// "small" is capped at 2 cpus in m1, "default" (the mapping) is not.
+			name: "the job's own Volcano queue decides admission",
+			models: func() []*Model {
+				m := testModel("m1", "cpu=16")
+				m.UpsertQueue(testQueue("small", "cpu=2", ""))
+				return []*Model{m}
+			},
+			jobs: []Job{func() Job {
+				j := job("named", "hi", 0, 1, "cpu=4")
+				j.VolcanoQueue = "small"
+				return j
+			}(), job("mapped", "hi", 0, 1, "cpu=4")},
+			want:    map[string]string{"mapped": "m1"},
+			reasons: map[string]string{"named": "queue \"small\""},
+		},
+		{
 			// Each job fits m1 alone; the second sees the first's release and waits.
 			name:    "one cycle does not over-commit a member",
 			models:  func() []*Model { return []*Model{testModel("m1", "cpu=8")} },
@@ -99,6 +116,28 @@ func TestScheduleDispatch(t *testing.T) {
 			jobs:    []Job{job("huge", "hi", 0, 1, "cpu=64")},
 			want:    map[string]string{},
 			reasons: map[string]string{"huge": "Unsatisfiable"},
+		},
+		{
+			// The tightest fit is small, but the job's placement allows only big.
+			name:   "releases only to members its placement allows",
+			models: func() []*Model { return []*Model{testModel("big", "cpu=32"), testModel("small", "cpu=8")} },
+			jobs:   []Job{onClusters(job("j4", "hi", 0, 1, "cpu=4"), "big")},
+			want:   map[string]string{"j4": "big"},
+		},
+		{
+			// It would fit big when empty, but its placement allows only small.
+			name:    "requests no allowed member could ever satisfy",
+			models:  func() []*Model { return []*Model{testModel("big", "cpu=32"), testModel("small", "cpu=8")} },
+			jobs:    []Job{onClusters(job("j16", "hi", 0, 1, "cpu=16"), "small")},
+			want:    map[string]string{},
+			reasons: map[string]string{"j16": "Unsatisfiable: no member could run this job even with nothing else running (small: "},
+		},
+		{
+			name:    "a placement that allows no member",
+			models:  func() []*Model { return []*Model{testModel("m1", "cpu=16")} },
+			jobs:    []Job{onClusters(job("nowhere", "hi", 0, 1, "cpu=1"), "gone")},
+			want:    map[string]string{},
+			reasons: map[string]string{"nowhere": "its placement allows none of the members m1"},
 		},
 		{
 			name:   "backoff holds a requeued job without blocking others",
@@ -374,5 +413,52 @@ func TestScheduleSkipsDominatedJobs(t *testing.T) {
 	}
 	if a, b := statusOf(t, with, "four").Message, statusOf(t, with, "eight").Message; a != b {
 		t.Errorf("status of eight = %q, want the same as four's %q", b, a)
+	}
+}
+
+// TestSchedulePlacementLimitsPreemptionAndPredictions: m1 and m2 have 8 cpus each, both
+// held by preemptable low-priority jobs; the one on m2 ends first. The urgent job's
+// placement allows m1 only, so it is predicted on m1 and preempts the job there even
+// though m2 frees up sooner.
+func TestSchedulePlacementLimitsPreemptionAndPredictions(t *testing.T) {
+	hi, lo := fleetQueue("hi", 100), fleetQueue("lo", 10)
+	hi.Preemption, hi.SlackThreshold = PreemptLowerPriority, time.Hour
+	m1, m2 := testModel("m1", "cpu=8"), testModel("m2", "cpu=8")
+	v1 := running(job("v1", "lo", 0, 1, "cpu=8"), "m1", t0.Add(-2*time.Hour))
+	v1.Runtime, v1.Preemptable = 4*time.Hour, true
+	v2 := running(job("v2", "lo", 0, 1, "cpu=8"), "m2", t0.Add(-2*time.Hour))
+	v2.Runtime, v2.Preemptable = 2*time.Hour+10*time.Minute, true
+	place(m1, &v1, "m1-n0")
+	place(m2, &v2, "m2-n0")
+	urgent := onClusters(withDeadline(job("urgent", "hi", 0, 1, "cpu=8"), t0.Add(90*time.Minute)), "m1")
+	in := Input{Now: t0, Policy: DefaultPolicy(), Queues: []FleetQueue{hi, lo}, Jobs: []Job{onClusters(urgent), v1, v2}, Members: members(m1, m2)}
+
+	// Unrestricted, it waits 10 minutes for m2 and still meets its deadline.
+	if d := Schedule(in); len(d.Evictions) != 0 || statusOf(t, d, "urgent").Cluster != "m2" {
+		t.Fatalf("unrestricted: evictions %+v, status %+v; want none and a reservation on m2", d.Evictions, statusOf(t, d, "urgent"))
+	}
+	in.Jobs[0] = urgent
+
+	for _, p := range Predict(in) {
+		if p.Job.Name == "urgent" && (!p.Known || p.Cluster != "m1" || !p.Start.Equal(t0.Add(2*time.Hour))) {
+			t.Errorf("prediction of urgent = %+v, want a start on m1 at +2h (m2 is not allowed)", p)
+		}
+	}
+	d := Schedule(in)
+	if len(d.Evictions) != 1 || d.Evictions[0].Job.Name != "v1" {
+		t.Fatalf("evictions = %+v, want v1 evicted from m1; statuses %+v", d.Evictions, d.Statuses)
+	}
+	if got := released(d); got["urgent"] != "m1" {
+		t.Errorf("released %v, want urgent on m1", got)
+	}
+
+	// Allowed nowhere the fleet has: no plan, and a message that says so.
+	in.Jobs[0] = onClusters(in.Jobs[0], "elsewhere")
+	d = Schedule(in)
+	if len(d.Evictions) != 0 || len(d.Releases) != 0 {
+		t.Fatalf("decision %+v, want nothing released or evicted", d)
+	}
+	if st := statusOf(t, d, "urgent"); st.Reason != ReasonUnsatisfiable || !strings.Contains(st.Message, "placement allows none of the members m1, m2") {
+		t.Errorf("status of urgent = %s: %s", st.Reason, st.Message)
 	}
 }

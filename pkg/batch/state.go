@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -82,9 +83,7 @@ func simpleOf(j *Job, q *FleetQueue, member string) (simpleShape, bool) {
 		return simpleShape{}, false
 	}
 	s := simpleShape{namespace: j.Namespace, pods: t.Replicas, requests: t.Requests}
-	if q != nil {
-		s.queue = q.volcanoQueue(member)
-	}
+	s.queue = volcanoQueueOf(j, q, member)
 	return s, true
 }
 
@@ -292,7 +291,12 @@ func startable(e estimator.Estimate) bool { return e.SetsWithoutPreemption >= 1 
 // everFits reports whether the job fits some member when empty; unknown counts as yes.
 func (c *cycle) everFits(j *Job) (bool, string) {
 	var reasons []string
+	allowed := 0
 	for _, ms := range c.members {
+		if !j.allows(ms.m.Name) {
+			continue
+		}
+		allowed++
 		if ms.m.Empty == nil {
 			return true, ""
 		}
@@ -302,7 +306,19 @@ func (c *cycle) everFits(j *Job) (bool, string) {
 		}
 		reasons = append(reasons, ms.m.Name+": "+why)
 	}
+	if allowed == 0 && len(c.members) > 0 {
+		return false, fmt.Sprintf("its placement allows none of the members %s", strings.Join(c.memberNames(), ", "))
+	}
 	return len(c.members) == 0, strings.Join(reasons, "; ")
+}
+
+// memberNames lists the members by name.
+func (c *cycle) memberNames() []string {
+	names := make([]string, len(c.members))
+	for i, ms := range c.members {
+		names[i] = ms.m.Name
+	}
+	return names
 }
 
 // fitsEmpty reports whether j fits ms when empty (true when unknown), and why not.
@@ -315,9 +331,7 @@ func (c *cycle) fitsEmpty(ms *memberState, j *Job) (bool, string) {
 	}
 	q := c.queues[j.Queue]
 	key := c.fingerprint(j)
-	if q != nil {
-		key += "|" + q.volcanoQueue(ms.m.Name)
-	}
+	key += "|" + volcanoQueueOf(j, q, ms.m.Name)
 	a, known := c.memo.emptyFits(ms.m.Name, ms.m.Empty, key)
 	if !known {
 		c.checks++

@@ -77,6 +77,19 @@ func (q *FleetQueue) volcanoQueue(member string) string {
 	return q.VolcanoQueue
 }
 
+// volcanoQueueOf is the Volcano queue job j of fleet queue q (nil: unknown) uses in
+// member: the one its spec names, else its fleet queue's mapping ("" lets the member
+// decide).
+func volcanoQueueOf(j *Job, q *FleetQueue, member string) string {
+	if j.VolcanoQueue != "" {
+		return j.VolcanoQueue
+	}
+	if q != nil {
+		return q.volcanoQueue(member)
+	}
+	return ""
+}
+
 func (q *FleetQueue) weight() int32 {
 	if q.Weight < 1 {
 		return 1
@@ -172,6 +185,26 @@ type Job struct {
 	// Problems were found converting the job (JobFromVolcano); a job with any is never
 	// released.
 	Problems []Problem
+	// VolcanoQueue is the Volcano queue the job's spec names (spec.queue); Volcano puts
+	// the job there in whichever member it runs, so it takes precedence over the fleet
+	// queue's mapping. Empty: the fleet queue's mapping, then the member's default.
+	VolcanoQueue string
+	// Clusters are the members the job's placement (its PropagationPolicy) allows; the
+	// job is released, reserved and preempted for only on those. Nil allows every member.
+	Clusters []string
+}
+
+// allows reports whether the job's placement allows member.
+func (j *Job) allows(member string) bool {
+	if j.Clusters == nil {
+		return true
+	}
+	for _, c := range j.Clusters {
+		if c == member {
+			return true
+		}
+	}
+	return false
 }
 
 // Member is one member cluster as the core sees it.

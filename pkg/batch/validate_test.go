@@ -55,7 +55,7 @@ func volcanoJob(annotations map[string]string) *batchv1alpha1.Job {
 func TestJobFromVolcano(t *testing.T) {
 	prio := func(name string) (int32, bool) { return map[string]int32{"high": 1000}[name], name == "high" }
 	j := JobFromVolcano(volcanoJob(map[string]string{batchapi.AnnotationDeadline: "2030-01-01T18:00:00Z", batchapi.AnnotationQueue: "research"}), prio, "default")
-	if j.Queue != "research" || j.Priority != 1000 || j.Runtime != 2*time.Hour || !j.Preemptable || j.MinAvailable != 3 || j.State.Phase != PhaseQueued {
+	if j.Queue != "research" || j.VolcanoQueue != "research" || j.Priority != 1000 || j.Runtime != 2*time.Hour || !j.Preemptable || j.MinAvailable != 3 || j.State.Phase != PhaseQueued {
 		t.Errorf("job = %+v", j)
 	}
 	if j.Deadline == nil || !j.Deadline.Equal(t0.Add(6*time.Hour)) {

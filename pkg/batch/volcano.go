@@ -24,7 +24,8 @@ func ParseDeadline(value string) (time.Time, error) {
 }
 
 // JobFromVolcano converts a Volcano Job (the resource template in the Karmada apiserver)
-// into the fleet queue's Job, reading the annotations of pkg/apis/batch: the fleet queue
+// into the fleet queue's Job: its Volcano queue (spec.queue), and the annotations of
+// pkg/apis/batch: the fleet queue
 // (defaultQueue when absent — the fleets' spec.batch.defaultQueue), the deadline, and
 // volcano.sh/preemptable (preemptable unless "false"). priorityOf resolves a PriorityClass
 // name to its value (false: unknown, counted as 0). The state is the controller's to fill
@@ -35,6 +36,7 @@ func JobFromVolcano(vj *batchv1alpha1.Job, priorityOf func(name string) (int32, 
 		Queue:        vj.Annotations[batchapi.AnnotationQueue],
 		Submitted:    vj.CreationTimestamp.Time,
 		MinAvailable: vj.Spec.MinAvailable,
+		VolcanoQueue: vj.Spec.Queue,
 		Preemptable:  true,
 		State:        JobState{Phase: PhaseQueued},
 	}
