@@ -11,6 +11,7 @@ import (
 	"kurator.dev/kurator/pkg/scheduler/framework"
 	"kurator.dev/kurator/pkg/telemetry"
 	"kurator.dev/kurator/plugins/clusterutilization"
+	"kurator.dev/kurator/plugins/fleetqueue"
 	"kurator.dev/kurator/plugins/meshtopology"
 	"kurator.dev/kurator/plugins/networklatency"
 )
@@ -25,6 +26,8 @@ type kuratorPlugin struct {
 	kind    string
 	newArgs func() framework.Args
 	build   func(args framework.Args, h framework.Handle) (karmadafw.Plugin, error)
+	// filterOnly plugins have no score extension point.
+	filterOnly bool
 }
 
 var kuratorPlugins = []kuratorPlugin{
@@ -47,6 +50,13 @@ var kuratorPlugins = []kuratorPlugin{
 		newArgs: func() framework.Args { return &meshtopology.Args{} },
 		build: func(a framework.Args, h framework.Handle) (karmadafw.Plugin, error) {
 			return meshtopology.New(a.(*meshtopology.Args), h)
+		},
+	},
+	{
+		name: fleetqueue.Name, kind: fleetqueue.Kind, filterOnly: true,
+		newArgs: func() framework.Args { return &fleetqueue.Args{} },
+		build: func(framework.Args, framework.Handle) (karmadafw.Plugin, error) {
+			return fleetqueue.New(), nil
 		},
 	},
 }
@@ -83,7 +93,7 @@ func NewCatalog(inTree runtime.Registry) (*Catalog, error) {
 		if _, dup := c.entries[k.name]; dup {
 			return nil, fmt.Errorf("plugin %s is both in Karmada's tree and kurator's", k.name)
 		}
-		c.entries[k.name] = &pluginEntry{name: k.name, filter: true, score: true, kurator: k}
+		c.entries[k.name] = &pluginEntry{name: k.name, filter: true, score: !k.filterOnly, kurator: k}
 	}
 	return c, nil
 }

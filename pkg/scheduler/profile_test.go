@@ -23,6 +23,7 @@ func TestDefaultProfile(t *testing.T) {
 		{Name: "ClusterEviction", Filter: true, Weight: 1, InTree: true},
 		{Name: "ClusterLocality", Score: true, Weight: 1, InTree: true},
 		{Name: "ClusterUtilization", Filter: true, Score: true, Weight: 1},
+		{Name: "FleetQueue", Filter: true, Weight: 1},
 		{Name: "MeshTopology", Filter: true, Score: true, Weight: 1},
 		{Name: "NetworkLatency", Filter: true, Score: true, Weight: 1},
 		{Name: "SpreadConstraint", Filter: true, Weight: 1, InTree: true},
