@@ -37,10 +37,11 @@ local-status: ## Show the processes and clusters of the local environment.
 	$(BIN)/kurator-up status
 
 .PHONY: test
-test: test-unit test-e2e ## Run unit tests, then the end-to-end suite against a kurator-up environment.
+test: tools build ## Run every test (unit, integration, fuzz, end-to-end) against a kurator-up environment it starts unless one runs.
+	hack/test.sh
 
 .PHONY: test-unit
-test-unit: ## Run the unit and in-process integration tests.
+test-unit: ## Run the unit and in-process integration tests (integration tests skip without an environment).
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /test/e2e)
 
 .PHONY: test-e2e

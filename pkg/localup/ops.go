@@ -76,6 +76,24 @@ func Stop(opts Options, names []string, kill bool) error {
 	return nil
 }
 
+// CheckRunning returns nil when an environment is recorded and all its processes run.
+func CheckRunning(opts Options) error {
+	sup, err := NewSupervisor(opts.Layout.StateFile(), opts.Layout.Logs())
+	if err != nil {
+		return err
+	}
+	recs := sup.Records()
+	if len(recs) == 0 {
+		return fmt.Errorf("no environment under %s", opts.Layout.Output)
+	}
+	for _, r := range recs {
+		if !Alive(r) {
+			return fmt.Errorf("%s is not running", r.Name)
+		}
+	}
+	return nil
+}
+
 // Status prints the processes of the environment, their memory and the Karmada clusters.
 func Status(ctx context.Context, opts Options) error {
 	sup, err := NewSupervisor(opts.Layout.StateFile(), opts.Layout.Logs())

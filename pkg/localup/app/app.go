@@ -91,14 +91,19 @@ The binaries come from the pinned modules under hack/tools (` + "`make tools`" +
 		Args:  cobra.NoArgs,
 		RunE:  func(*cobra.Command, []string) error { return report(localup.Down(opts)) },
 	}
+	var check bool
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "Show the processes, their memory and the Karmada clusters",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if check {
+				return localup.CheckRunning(opts)
+			}
 			return report(localup.Status(cmd.Context(), opts))
 		},
 	}
+	status.Flags().BoolVar(&check, "check", false, "only check: exit 0 when every process of the environment runs, 1 otherwise")
 	var kill bool
 	stopCmd := &cobra.Command{
 		Use:   "stop PROCESS...",
