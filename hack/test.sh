@@ -28,6 +28,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Point the integration tests at this environment (kubeconfigs, Thanos Query).
+eval "$("${UP}" env)"
+
 step "unit and integration tests"
 KURATOR_REQUIRE_ENV=1 go test -count=1 $(go list ./... | grep -v /test/e2e)
 

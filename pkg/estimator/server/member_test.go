@@ -64,8 +64,11 @@ type member struct {
 // KURATOR_REQUIRE_ENV=1, which makes that a failure).
 func connectMember(t *testing.T, name string) *member {
 	t.Helper()
-	root := repoRoot(t)
-	kubeconfig := filepath.Join(root, "_output", "members", name+".config")
+	output := os.Getenv("KURATOR_OUTPUT") // exported by `kurator-up env`
+	if output == "" {
+		output = filepath.Join(repoRoot(t), "_output")
+	}
+	kubeconfig := filepath.Join(output, "members", name+".config")
 	unreachable := func(format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
 		if os.Getenv("KURATOR_REQUIRE_ENV") == "1" {
@@ -87,7 +90,7 @@ func connectMember(t *testing.T, name string) *member {
 	}
 	vc := volcanoclient.NewForConfigOrDie(cfg)
 	md := metadata.NewForConfigOrDie(cfg)
-	return &member{name: name, kube: kube, volcano: vc, conf: filepath.Join(root, "_output", "localup", "config", name+"-volcano-scheduler.yaml"),
+	return &member{name: name, kube: kube, volcano: vc, conf: filepath.Join(output, "localup", "config", name+"-volcano-scheduler.yaml"),
 		clients: server.Clients{Kube: kube, Volcano: vc, Metadata: md, Discovery: kube.Discovery()}}
 }
 

@@ -123,7 +123,23 @@ The binaries come from the pinned modules under hack/tools (` + "`make tools`" +
 		},
 	})
 
-	root.AddCommand(up, down, status, stopCmd, scenario, newExporterCommand())
+	envCmd := &cobra.Command{
+		Use:   "env",
+		Short: "Print shell exports that point tests and tools at the running environment",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, ports, err := localup.Discover(opts.Layout.Output)
+			if err != nil {
+				return report(err)
+			}
+			fmt.Printf("export KURATOR_OUTPUT=%q\n", opts.Layout.Output)
+			fmt.Printf("export KURATOR_KARMADA_KUBECONFIG=%q\n", opts.Layout.KarmadaKubeconfig())
+			fmt.Printf("export KURATOR_THANOS_URL=%q\n", "http://"+localup.Addr(ports.ThanosQueryHTTP))
+			return nil
+		},
+	}
+
+	root.AddCommand(up, down, status, stopCmd, scenario, envCmd, newExporterCommand())
 	return root
 }
 

@@ -33,7 +33,14 @@ import (
 
 func signalContext() context.Context { return controllerruntime.SetupSignalHandler() }
 
-const thanosURL = "http://127.0.0.1:30030"
+// thanosURL is the Thanos Query of kurator-up's environment (KURATOR_THANOS_URL, which
+// `kurator-up env` exports, or the default base port's).
+var thanosURL = func() string {
+	if u := os.Getenv("KURATOR_THANOS_URL"); u != "" {
+		return u
+	}
+	return "http://127.0.0.1:30030"
+}()
 
 // environment returns the kubeconfig of kurator-up's Karmada when it and Thanos Query run,
 // skipping the test otherwise (failing when KURATOR_REQUIRE_ENV is set).
