@@ -6,15 +6,21 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
+
+	workv1alpha2 "github.com/karmada-io/karmada/pkg/apis/work/v1alpha2"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
 	batchv1alpha1 "kurator.dev/kurator/pkg/apis/batch/v1alpha1"
 	fleetv1alpha1 "kurator.dev/kurator/pkg/apis/fleet/v1alpha1"
+	"kurator.dev/kurator/pkg/batch/webhook"
 )
 
 // KuratorGroupVersions are the API group versions kurator-apiserver serves, each registered
@@ -78,6 +84,89 @@ func (e *Env) startKurator(ctx context.Context) error {
 		if err := WaitAPIServiceAvailable(ctx, c, gv.Version+"."+gv.Group, time.Minute); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// kuratorControllerManager runs the fleet queue: its admission webhook, which suspends the
+// scheduling of every new Volcano Job binding, and its dispatcher, which releases each job to
+// the member whose Volcano will admit it. It reads every member's own vc-scheduler
+// configuration, as each member's kurator-estimator does.
+func (e *Env) kuratorControllerManager() *Process {
+	serving := e.PKI.Serving["kurator-webhook"]
+	var confs []string
+	for _, m := range e.Scenario.Members {
+		confs = append(confs, m.Name+"="+filepath.Join(e.Layout.Config(), m.Name+"-volcano-scheduler.yaml"))
+	}
+	return &Process{
+		Name:   "kurator-controller-manager",
+		Binary: e.Layout.Tool("kurator-controller-manager"),
+		Args: []string{
+			"--kubeconfig=" + e.Layout.KarmadaKubeconfig(),
+			// One replica: a restarted process dispatches at once instead of waiting out a Lease.
+			"--leader-elect=false",
+			"--webhook-bind-address=127.0.0.1",
+			"--webhook-port=" + strconv.Itoa(e.Ports.KuratorWebhook),
+			"--webhook-cert-dir=" + filepath.Dir(serving.CertFile),
+			"--webhook-cert-name=" + filepath.Base(serving.CertFile),
+			"--webhook-key-name=" + filepath.Base(serving.KeyFile),
+			"--health-probe-bind-address=" + Addr(e.Ports.KuratorControllerHealth),
+			"--metrics-bind-address=" + Addr(e.Ports.KuratorControllerMetrics),
+			"--volcano-scheduler-conf=" + strings.Join(confs, ","),
+		},
+		Ports: []int{e.Ports.KuratorWebhook, e.Ports.KuratorControllerHealth, e.Ports.KuratorControllerMetrics},
+		Ready: httpProbe("http://"+Addr(e.Ports.KuratorControllerHealth)+"/readyz", ""),
+	}
+}
+
+// FleetQueueWebhookName is the MutatingWebhookConfiguration kurator-up registers for the
+// fleet queue.
+const FleetQueueWebhookName = "kurator-fleet-queue"
+
+// fleetQueueWebhook registers the fleet queue's webhook for ResourceBinding creations:
+// failurePolicy Fail (a binding waits rather than bypass the queue) and a matchCondition
+// that sends it only the bindings of Volcano Jobs.
+func (e *Env) fleetQueueWebhook(caBundle []byte) *admissionregistrationv1.MutatingWebhookConfiguration {
+	url := "https://" + Addr(e.Ports.KuratorWebhook) + webhook.Path
+	return &admissionregistrationv1.MutatingWebhookConfiguration{
+		TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "MutatingWebhookConfiguration"},
+		ObjectMeta: metav1.ObjectMeta{Name: FleetQueueWebhookName},
+		Webhooks: []admissionregistrationv1.MutatingWebhook{{
+			Name:         "volcano-job-binding.batch.kurator.dev",
+			ClientConfig: admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caBundle},
+			Rules: []admissionregistrationv1.RuleWithOperations{{
+				Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+				Rule: admissionregistrationv1.Rule{
+					APIGroups:   []string{workv1alpha2.GroupVersion.Group},
+					APIVersions: []string{workv1alpha2.GroupVersion.Version},
+					Resources:   []string{"resourcebindings"},
+					Scope:       ptr.To(admissionregistrationv1.NamespacedScope),
+				},
+			}},
+			MatchConditions:         []admissionregistrationv1.MatchCondition{{Name: "volcano-jobs", Expression: webhook.MatchCondition}},
+			FailurePolicy:           ptr.To(admissionregistrationv1.Fail),
+			SideEffects:             ptr.To(admissionregistrationv1.SideEffectClassNone),
+			AdmissionReviewVersions: []string{"v1"},
+			TimeoutSeconds:          ptr.To[int32](10),
+		}},
+	}
+}
+
+// startFleetQueue starts kurator-controller-manager and registers its webhook.
+func (e *Env) startFleetQueue(ctx context.Context) error {
+	if err := e.run(ctx, e.kuratorControllerManager()); err != nil {
+		return err
+	}
+	c, err := NewClients(e.Layout.KarmadaKubeconfig())
+	if err != nil {
+		return err
+	}
+	caBundle, err := e.PKI.CA.CertPEM()
+	if err != nil {
+		return err
+	}
+	if err := c.Apply(ctx, e.fleetQueueWebhook(caBundle)); err != nil {
+		return fmt.Errorf("registering the fleet queue webhook: %w", err)
 	}
 	return nil
 }

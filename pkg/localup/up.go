@@ -33,7 +33,7 @@ var requiredTools = []string{
 	"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok",
 	"karmada-aggregated-apiserver", "karmada-webhook", "karmada-controller-manager", "karmada-scheduler",
 	"vc-controller-manager", "vc-scheduler", "prometheus", "thanos",
-	"kurator-apiserver", "kurator-scheduler", "kurator-estimator",
+	"kurator-apiserver", "kurator-scheduler", "kurator-estimator", "kurator-controller-manager",
 }
 
 // requiredAssets are the manifests staged from the pinned modules.
@@ -157,6 +157,7 @@ func Up(ctx context.Context, opts Options) (err error) {
 		{"registering Karmada's aggregated API and webhooks", env.registerKarmada},
 		{"starting the Karmada controllers and schedulers (karmada-scheduler, kurator-scheduler) with the members' kurator-estimators", env.startKarmadaControllers},
 		{"starting kurator-apiserver and registering the kurator.dev API groups", env.startKurator},
+		{"starting kurator-controller-manager (the fleet queue) and registering its webhook", env.startFleetQueue},
 		{"joining members in Push mode, waiting until they are Ready, creating the Fleet", env.joinAndWait},
 		{"waiting for Thanos Query to serve every member's metrics", env.waitTelemetry},
 	}
