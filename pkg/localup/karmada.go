@@ -105,13 +105,23 @@ func WaitAPIServiceAvailable(ctx context.Context, c *Clients, name string, timeo
 	return nil
 }
 
-// registerKarmada registers Karmada's aggregated apiserver and webhooks with the Karmada apiserver.
-func (e *Env) registerKarmada(ctx context.Context) error {
+// karmadaClients returns clients of the Karmada apiserver and the CA bundle that
+// registrations with it (APIServices, webhooks) carry.
+func (e *Env) karmadaClients() (*Clients, []byte, error) {
 	c, err := NewClients(e.Layout.KarmadaKubeconfig())
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	caBundle, err := e.PKI.CA.CertPEM()
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, caBundle, nil
+}
+
+// registerKarmada registers Karmada's aggregated apiserver and webhooks with the Karmada apiserver.
+func (e *Env) registerKarmada(ctx context.Context) error {
+	c, caBundle, err := e.karmadaClients()
 	if err != nil {
 		return err
 	}
@@ -162,11 +172,7 @@ func (e *Env) Cluster(m *Member) *clusterv1alpha1.Cluster {
 // joinMembers registers every member with Karmada in Push mode: a Secret with the member's
 // token and CA, and a Cluster pointing at its apiserver.
 func (e *Env) joinMembers(ctx context.Context) error {
-	c, err := NewClients(e.Layout.KarmadaKubeconfig())
-	if err != nil {
-		return err
-	}
-	caBundle, err := e.PKI.CA.CertPEM()
+	c, caBundle, err := e.karmadaClients()
 	if err != nil {
 		return err
 	}

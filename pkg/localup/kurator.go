@@ -67,11 +67,7 @@ func (e *Env) startKurator(ctx context.Context) error {
 	if err := e.run(ctx, e.kuratorAPIServer()); err != nil {
 		return err
 	}
-	c, err := NewClients(e.Layout.KarmadaKubeconfig())
-	if err != nil {
-		return err
-	}
-	caBundle, err := e.PKI.CA.CertPEM()
+	c, caBundle, err := e.karmadaClients()
 	if err != nil {
 		return err
 	}
@@ -157,11 +153,7 @@ func (e *Env) startFleetQueue(ctx context.Context) error {
 	if err := e.run(ctx, e.kuratorControllerManager()); err != nil {
 		return err
 	}
-	c, err := NewClients(e.Layout.KarmadaKubeconfig())
-	if err != nil {
-		return err
-	}
-	caBundle, err := e.PKI.CA.CertPEM()
+	c, caBundle, err := e.karmadaClients()
 	if err != nil {
 		return err
 	}
