@@ -585,6 +585,7 @@ func (r *results) print(o options) {
 	}
 	fmt.Printf("\n%d objects of each; %d GETs and %d LISTs of each, interleaved, sequential, JSON, %s\n\n", o.objects, o.gets, o.lists, who)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	var unequal []string
 	fmt.Fprintln(w, "request\t"+r.targets[0].name+"\t"+r.targets[1].name+"\tratio\ttarget\t")
 	for _, kind := range []string{"GET", "LIST"} {
 		a, c := r.byKind[kind][r.targets[0].name], r.byKind[kind][r.targets[1].name]
@@ -598,8 +599,17 @@ func (r *results) print(o options) {
 			fmt.Fprintf(w, "%s p%.0f\t%s\t%s\t%.2f\t%s\t\n", kind, p, fmtDur(pa), fmtDur(pc), ratio, verdict)
 		}
 		fmt.Fprintf(w, "%s bytes\t%d\t%d\t%.2f\t\t\n", kind, a.bytes, c.bytes, float64(a.bytes)/float64(c.bytes))
+		if r := float64(a.bytes) / float64(c.bytes); r < 0.9 || r > 1.1 {
+			unequal = append(unequal, kind)
+		}
 	}
 	_ = w.Flush()
+	if len(unequal) > 0 {
+		// The CRD objects carry a copy of the fleets' status taken at creation; a fleet's live
+		// status moves when Karmada's Clusters change during the run (another bench's clusters
+		// still being deleted, a member turning NotReady).
+		fmt.Printf("\nWARNING: %s payloads differ by more than 10%%: the Clusters changed during the run, so the latencies do not compare like for like; run again on a quiet fleet\n", strings.Join(unequal, " and "))
+	}
 }
 
 func fmtDur(d time.Duration) string {
