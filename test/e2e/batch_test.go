@@ -18,8 +18,6 @@ import (
 	policyv1alpha1 "github.com/karmada-io/karmada/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-io/karmada/pkg/apis/work/v1alpha2"
 	"github.com/karmada-io/karmada/pkg/util/names"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -903,22 +901,9 @@ func TestStockSchedulerRespectsKuratorEstimator(t *testing.T) {
 // batchEstimatorRequests is how many MaxAvailableReplicas requests a member's
 // kurator-estimator answered.
 func batchEstimatorRequests(ctx context.Context, member string) (float64, error) {
-	url := "http://" + localup.Addr(env.ports.Members[member].EstimatorMetrics) + "/metrics"
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	families, err := scrape(ctx, env.ports.Members[member].EstimatorMetrics)
 	if err != nil {
 		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		return 0, fmt.Errorf("parsing %s: %w", url, err)
 	}
 	f, ok := families["kurator_estimator_request_duration_seconds"]
 	if !ok {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,33 +250,14 @@ func TestScenarioApplyMovesUtilizationLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write := func(name string, s *localup.Scenario) string {
-		data, err := yaml.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(t.TempDir(), name)
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	restore := write("original.yaml", original)
-	t.Cleanup(func() {
-		if err := kuratorUp(root, "scenario", "apply", restore); err != nil {
-			t.Errorf("restoring the scenario: %v", err)
-		}
-	})
-	hot, _ := localup.ParseScenario(mustMarshal(t, original))
-	edge, ok := hot.Member("edge")
-	if !ok {
+	aliyun, _ := original.Member("aliyun")
+	if _, ok := original.Member("edge"); !ok {
 		t.Fatal("the default scenario has no edge member; update this test")
 	}
-	aliyun, _ := original.Member("aliyun")
-	edge.Utilization.CPU = 0.85
-	if err := kuratorUp(root, "scenario", "apply", write("hot-edge.yaml", hot)); err != nil {
-		t.Fatalf("kurator-up scenario apply: %v", err)
-	}
+	hot := applyScenario(t, func(s *localup.Scenario) {
+		edge, _ := s.Member("edge")
+		edge.Utilization.CPU = 0.85
+	})
 	eventually(t, 90*time.Second, "edge CPU utilization at 0.85 in Thanos, aliyun unchanged", func(ctx context.Context) (bool, string) {
 		got, err := utilization(ctx)
 		if err != nil {
@@ -285,11 +266,20 @@ func TestScenarioApplyMovesUtilizationLive(t *testing.T) {
 		return math.Abs(got["edge"]-0.85) < 0.02 && math.Abs(got["aliyun"]-aliyun.Utilization.CPU) < 0.02, fmt.Sprintf("%v", got)
 	})
 
-	// A scenario that changes the member set is refused with the reason.
-	other, _ := localup.ParseScenario(mustMarshal(t, hot))
-	other.Members[len(other.Members)-1].Name = "another-member"
-	if err := kuratorUp(root, "scenario", "apply", write("other-members.yaml", other)); err == nil {
+	// A valid scenario that changes the member set is refused with the reason and the fix.
+	other, err := localup.ParseScenario(mustMarshal(t, hot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := other.Members[len(other.Members)-1]
+	extra.Name = "another-member"
+	other.Members = append(other.Members, extra)
+	out, err := kuratorUpOutput(root, "scenario", "apply", writeScenario(t, "other-members.yaml", other))
+	if err == nil {
 		t.Fatal("a scenario with other members was applied to the running environment")
+	}
+	if !strings.Contains(out, "members cannot change while running") || !strings.Contains(out, "kurator-up down") {
+		t.Errorf("the refusal does not say why and how to fix it: %s", out)
 	}
 }
 

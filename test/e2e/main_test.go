@@ -5,8 +5,10 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,12 +88,20 @@ func environmentRunning() bool {
 
 // kuratorUp runs kurator-up from the repository root with its output on the test log.
 func kuratorUp(root string, args ...string) error {
+	_, err := kuratorUpOutput(root, args...)
+	return err
+}
+
+// kuratorUpOutput runs kurator-up like kuratorUp and also returns what it printed.
+func kuratorUpOutput(root string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, env.upBinary, append([]string{"--output", env.layout.Output}, args...)...)
 	cmd.Dir = root
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	return cmd.Run()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(os.Stdout, &out), io.MultiWriter(os.Stderr, &out)
+	err := cmd.Run()
+	return out.String(), err
 }
 
 func connect() error {
@@ -119,8 +129,9 @@ func eventually(t *testing.T, timeout time.Duration, what string, check func(ctx
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var last string
+	// t.Context() is canceled before cleanups run; cleanups wait here too (bounded by timeout).
 	for {
-		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		done, seen := check(ctx)
 		cancel()
 		if done {
@@ -130,10 +141,6 @@ func eventually(t *testing.T, timeout time.Duration, what string, check func(ctx
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not true after %s; last seen: %s", what, timeout, last)
 		}
-		select {
-		case <-t.Context().Done():
-			t.Fatalf("%s: %v; last seen: %s", what, t.Context().Err(), last)
-		case <-time.After(500 * time.Millisecond):
-		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }

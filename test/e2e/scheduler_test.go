@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/yaml"
 
 	schedulingv1alpha1 "kurator.dev/kurator/pkg/apis/scheduling/v1alpha1"
 	kuratorclient "kurator.dev/kurator/pkg/generated/clientset/versioned"
@@ -135,6 +133,7 @@ func contains(list []string, s string) bool {
 // heavily with core lands in the cluster nearest to core's, where stock Karmada, given the
 // same policy, picks another one.
 func TestLatencyAwarePlacementBeatsStock(t *testing.T) {
+	waitTelemetryShows(t, env.scenario)
 	ns := newNamespace(t, "e2e-latency")
 	latencyWorkload(t, ns, "ai-interaction", kuratorScheduler)
 	latencyWorkload(t, ns, "ai-interaction-stock", stockScheduler)
@@ -201,41 +200,6 @@ spec:
 	return review
 }
 
-// applyScenario applies a changed copy of the running scenario and restores it when the test ends.
-func applyScenario(t *testing.T, change func(s *localup.Scenario)) {
-	t.Helper()
-	root := filepath.Dir(env.layout.Output)
-	original, err := localup.LoadScenario(env.layout.ActiveScenario())
-	if err != nil {
-		t.Fatal(err)
-	}
-	write := func(s *localup.Scenario) string {
-		data, err := yaml.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(t.TempDir(), "scenario.yaml")
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	restore := write(original)
-	t.Cleanup(func() {
-		if err := kuratorUp(root, "scenario", "apply", restore); err != nil {
-			t.Errorf("restoring the scenario: %v", err)
-		}
-	})
-	changed, err := localup.ParseScenario(mustMarshal(t, original))
-	if err != nil {
-		t.Fatal(err)
-	}
-	change(changed)
-	if err := kuratorUp(root, "scenario", "apply", write(changed)); err != nil {
-		t.Fatalf("kurator-up scenario apply: %v", err)
-	}
-}
-
 // TestHotClusterLosesNewPlacements is scenario (b): pushing the member nearest to core above
 // the utilization ceiling moves new placements to the next nearest one.
 func TestHotClusterLosesNewPlacements(t *testing.T) {
@@ -294,7 +258,9 @@ func TestSchedulingContinuesWithoutThanos(t *testing.T) {
 	t.Cleanup(func() {
 		if err := kuratorUp(root, "up"); err != nil {
 			t.Errorf("restarting thanos-query: %v", err)
+			return
 		}
+		waitTelemetryShows(t, env.scenario)
 	})
 	ns := newNamespace(t, "e2e-nothanos")
 	latencyWorkload(t, ns, "blind", kuratorScheduler)
