@@ -176,7 +176,7 @@ func (o *Options) Run(ctx context.Context) error {
 // given, TLS as Karmada's estimator sets it up (TLS 1.3; client certificates verified
 // against --grpc-client-ca-file unless --insecure-skip-grpc-client-verify).
 func (o *Options) grpcServer() (*grpc.Server, error) {
-	opts := []grpc.ServerOption{grpc.ForceServerCodec(server.Codec{})}
+	opts := []grpc.ServerOption{grpc.ForceServerCodecV2(server.Codec{})}
 	if o.GrpcAuthCertFile != "" {
 		cert, err := tls.LoadX509KeyPair(o.GrpcAuthCertFile, o.GrpcAuthKeyFile)
 		if err != nil {

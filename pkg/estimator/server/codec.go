@@ -24,48 +24,57 @@ import (
 // talks to any karmada-scheduler. Other messages go to the standard codec.
 type Codec struct{}
 
-var _ encoding.Codec = Codec{}
+var _ encoding.CodecV2 = Codec{}
 
 // Name is "proto": the content type on the wire is unchanged.
 func (Codec) Name() string { return grpcproto.Name }
 
 // Marshal encodes v.
-func (Codec) Marshal(v any) ([]byte, error) {
-	switch m := v.(type) {
-	case *pb.MaxAvailableReplicasRequest:
-		return appendReplicasRequest(nil, m)
-	case *pb.MaxAvailableComponentSetsRequest:
-		return appendComponentSetsRequest(nil, m)
-	case *pb.UnschedulableReplicasRequest:
-		return appendUnschedulableRequest(nil, m), nil
-	case *pb.MaxAvailableReplicasResponse:
-		return appendInt32Field(nil, 1, m.GetMaxReplicas()), nil
-	case *pb.MaxAvailableComponentSetsResponse:
-		return appendInt32Field(nil, 1, m.GetMaxSets()), nil
-	case *pb.UnschedulableReplicasResponse:
-		return appendInt32Field(nil, 1, m.GetUnschedulableReplicas()), nil
-	}
-	return standardCodec().Marshal(v)
-}
-
-// Unmarshal decodes data into v.
-func (Codec) Unmarshal(data []byte, v any) error {
+func (Codec) Marshal(v any) (mem.BufferSlice, error) {
+	var b []byte
 	var err error
 	switch m := v.(type) {
 	case *pb.MaxAvailableReplicasRequest:
-		err = readReplicasRequest(data, m)
+		b, err = appendReplicasRequest(nil, m)
 	case *pb.MaxAvailableComponentSetsRequest:
-		err = readComponentSetsRequest(data, m)
+		b, err = appendComponentSetsRequest(nil, m)
 	case *pb.UnschedulableReplicasRequest:
-		err = readUnschedulableRequest(data, m)
+		b = appendUnschedulableRequest(nil, m)
 	case *pb.MaxAvailableReplicasResponse:
-		return readInt32Field(data, &m.MaxReplicas)
+		b = appendInt32Field(nil, 1, m.GetMaxReplicas())
 	case *pb.MaxAvailableComponentSetsResponse:
-		return readInt32Field(data, &m.MaxSets)
+		b = appendInt32Field(nil, 1, m.GetMaxSets())
 	case *pb.UnschedulableReplicasResponse:
-		return readInt32Field(data, &m.UnschedulableReplicas)
+		b = appendInt32Field(nil, 1, m.GetUnschedulableReplicas())
 	default:
-		return standardCodec().Unmarshal(data, v)
+		// Everything else (etcd's messages in kurator-apiserver, for one) goes to gRPC's
+		// own codec untouched, without a copy.
+		return standard.Marshal(v)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return mem.BufferSlice{mem.SliceBuffer(b)}, nil
+}
+
+// Unmarshal decodes data into v.
+func (Codec) Unmarshal(data mem.BufferSlice, v any) error {
+	var err error
+	switch m := v.(type) {
+	case *pb.MaxAvailableReplicasRequest:
+		err = readReplicasRequest(data.Materialize(), m)
+	case *pb.MaxAvailableComponentSetsRequest:
+		err = readComponentSetsRequest(data.Materialize(), m)
+	case *pb.UnschedulableReplicasRequest:
+		err = readUnschedulableRequest(data.Materialize(), m)
+	case *pb.MaxAvailableReplicasResponse:
+		return readInt32Field(data.Materialize(), &m.MaxReplicas)
+	case *pb.MaxAvailableComponentSetsResponse:
+		return readInt32Field(data.Materialize(), &m.MaxSets)
+	case *pb.UnschedulableReplicasResponse:
+		return readInt32Field(data.Materialize(), &m.UnschedulableReplicas)
+	default:
+		return standard.Unmarshal(data, v)
 	}
 	if err != nil {
 		return fmt.Errorf("decoding %T: %w", v, err)
@@ -76,32 +85,12 @@ func (Codec) Unmarshal(data []byte, v any) error {
 // standard is gRPC's own protobuf codec, captured before RegisterCodec may replace it.
 var standard = encoding.GetCodecV2(grpcproto.Name)
 
-// standardCodec adapts gRPC's protobuf codec to the encoding.Codec interface.
-func standardCodec() encoding.Codec { return standardV1{} }
-
-type standardV1 struct{}
-
-func (standardV1) Name() string { return grpcproto.Name }
-
-func (standardV1) Marshal(v any) ([]byte, error) {
-	bs, err := standard.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	defer bs.Free()
-	return bs.Materialize(), nil
-}
-
-func (standardV1) Unmarshal(data []byte, v any) error {
-	return standard.Unmarshal(mem.BufferSlice{mem.SliceBuffer(data)}, v)
-}
-
 // RegisterCodec makes Codec gRPC's process-wide "proto" codec, so that clients built
 // without the kubernetes_protomessage_one_more_release tag (a karmada-scheduler built from
 // this module, for instance) can call estimators without panicking. Call it before any
 // gRPC call, from main or an init function. Other messages still go to gRPC's protobuf
 // codec.
-func RegisterCodec() { encoding.RegisterCodec(Codec{}) }
+func RegisterCodec() { encoding.RegisterCodecV2(Codec{}) }
 
 // Encoding.
 

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/mem"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -114,7 +115,7 @@ func TestCodecRoundTrip(t *testing.T) {
 }
 
 func TestCodecRejectsGarbage(t *testing.T) {
-	if err := (Codec{}).Unmarshal([]byte{0x0a, 0xff}, &pb.MaxAvailableReplicasRequest{}); err == nil {
+	if err := (Codec{}).Unmarshal(mem.BufferSlice{mem.SliceBuffer([]byte{0x0a, 0xff})}, &pb.MaxAvailableReplicasRequest{}); err == nil {
 		t.Error("a truncated message decoded without error")
 	}
 }

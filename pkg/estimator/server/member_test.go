@@ -101,7 +101,7 @@ func startEstimator(t *testing.T, m *member, cfg estimator.Config) (estimatorser
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	srv := server.NewServer(m.name, estimator.NewStore(cfg), server.NewMetrics(), 10*time.Millisecond)
-	gs := grpc.NewServer(grpc.ForceServerCodec(server.Codec{}))
+	gs := grpc.NewServer(grpc.ForceServerCodecV2(server.Codec{}))
 	estimatorservice.RegisterEstimatorServer(gs, srv)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -126,7 +126,7 @@ func startEstimator(t *testing.T, m *member, cfg estimator.Config) (estimatorser
 		t.Fatal("the member's informer caches did not sync within a minute")
 	}
 	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(server.Codec{})))
+		grpc.WithDefaultCallOptions(grpc.ForceCodecV2(server.Codec{})))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func fakeMember() *estimator.Store {
 
 func serve(t *testing.T, srv *Server) estimatorservice.EstimatorClient {
 	t.Helper()
-	gs := grpc.NewServer(grpc.ForceServerCodec(Codec{}))
+	gs := grpc.NewServer(grpc.ForceServerCodecV2(Codec{}))
 	estimatorservice.RegisterEstimatorServer(gs, srv)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -64,7 +64,7 @@ func serve(t *testing.T, srv *Server) estimatorservice.EstimatorClient {
 	go func() { _ = gs.Serve(l) }()
 	t.Cleanup(gs.Stop)
 	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(Codec{})))
+		grpc.WithDefaultCallOptions(grpc.ForceCodecV2(Codec{})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestKarmadaSchedulerClient(t *testing.T) {
 	store.SetSynced(true)
 	srv := NewServer("m", store, nil, 0)
 	srv.Refresh()
-	gs := grpc.NewServer(grpc.ForceServerCodec(Codec{}))
+	gs := grpc.NewServer(grpc.ForceServerCodecV2(Codec{}))
 	estimatorservice.RegisterEstimatorServer(gs, srv)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -240,7 +240,7 @@ func TestKarmadaSchedulerClient(t *testing.T) {
 	go func() { _ = gs.Serve(l) }()
 	defer gs.Stop()
 	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(Codec{})))
+		grpc.WithDefaultCallOptions(grpc.ForceCodecV2(Codec{})))
 	if err != nil {
 		t.Fatal(err)
 	}

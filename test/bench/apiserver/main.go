@@ -8,6 +8,8 @@
 //     computes for the fleets (so that both answer the same amount of data),
 //   - measures GET and LIST latency of both, interleaved request by request so that both see
 //     the same load, and prints p50 and p99 side by side with their ratio,
+//   - sends the same requests to kurator-apiserver directly, bypassing the Karmada apiserver's
+//     aggregator, so the cost of the aggregation hop is visible in the same run,
 //   - reports the resident memory of kurator-apiserver idle and with the fleets,
 //   - and deletes everything it created.
 //
@@ -116,6 +118,7 @@ type bench struct {
 	clients *localup.Clients
 	kurator kuratorclientset.Interface
 	raw     rest.Interface
+	direct  rest.Interface
 	crd     dynamic.ResourceInterface
 	names   []string
 }
@@ -148,8 +151,20 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return fmt.Errorf("creating the raw client: %w", err)
 	}
+	// The same requests sent to kurator-apiserver itself, not through the Karmada
+	// apiserver's aggregator, show what the aggregation hop costs.
+	_, ports, err := localup.Discover(o.output)
+	if err != nil {
+		return err
+	}
+	directCfg := rest.CopyConfig(rawCfg)
+	directCfg.Host = "https://" + localup.Addr(ports.KuratorAPIServer)
+	direct, err := rest.RESTClientFor(directCfg)
+	if err != nil {
+		return fmt.Errorf("creating the client of kurator-apiserver: %w", err)
+	}
 	b := &bench{
-		o: o, run: strconv.FormatInt(time.Now().Unix(), 36), layout: layout, clients: clients, kurator: kurator, raw: raw,
+		o: o, run: strconv.FormatInt(time.Now().Unix(), 36), layout: layout, clients: clients, kurator: kurator, raw: raw, direct: direct,
 		crd: clients.Dynamic.Resource(crdGVR),
 	}
 	for i := range o.objects {
@@ -453,10 +468,11 @@ func (b *bench) createCRDObjects(ctx context.Context, spec fleetv1alpha1.FleetSp
 	})
 }
 
-// target is one of the two APIs measured.
+// target is one of the APIs measured.
 type target struct {
-	name string
-	path string // collection path under /apis
+	name   string
+	path   string // collection path under /apis
+	client rest.Interface
 }
 
 // samples are the latencies and response sizes of one kind of request against one target.
@@ -484,9 +500,11 @@ type results struct {
 }
 
 func (b *bench) measure(ctx context.Context) (*results, error) {
+	fleets := kuratorGV.Group + "/" + kuratorGV.Version + "/fleets"
 	targets := []target{
-		{name: "kurator", path: kuratorGV.Group + "/" + kuratorGV.Version + "/fleets"},
-		{name: "CRD", path: crdGVR.Group + "/" + crdGVR.Version + "/" + crdGVR.Resource},
+		{name: "kurator", path: fleets, client: b.raw},
+		{name: "CRD", path: crdGVR.Group + "/" + crdGVR.Version + "/" + crdGVR.Resource, client: b.raw},
+		{name: "kurator direct", path: fleets, client: b.direct},
 	}
 	r := &results{targets: targets, byKind: map[string]map[string]*samples{"GET": {}, "LIST": {}}}
 	for _, t := range targets {
@@ -496,12 +514,12 @@ func (b *bench) measure(ctx context.Context) (*results, error) {
 	selector := runLabel + "=" + b.run
 	get := func(t target, name string) (time.Duration, int, error) {
 		start := time.Now()
-		body, err := b.raw.Get().AbsPath("/apis", t.path, name).DoRaw(ctx)
+		body, err := t.client.Get().AbsPath("/apis", t.path, name).DoRaw(ctx)
 		return time.Since(start), len(body), err
 	}
 	list := func(t target) (time.Duration, int, error) {
 		start := time.Now()
-		body, err := b.raw.Get().AbsPath("/apis", t.path).Param("labelSelector", selector).DoRaw(ctx)
+		body, err := t.client.Get().AbsPath("/apis", t.path).Param("labelSelector", selector).DoRaw(ctx)
 		return time.Since(start), len(body), err
 	}
 	record := func(kind string, t target, d time.Duration, n int, err error, keep bool) error {
@@ -517,7 +535,7 @@ func (b *bench) measure(ctx context.Context) (*results, error) {
 	}
 
 	// Warm up connections, caches and the servers' code paths, then measure. The order of
-	// the two targets alternates so neither always goes first.
+	// the targets rotates so none always goes first.
 	rng := rand.New(rand.NewPCG(1, 2))
 	warmGets, warmLists := min(100, b.o.gets), min(10, b.o.lists)
 	listEvery := max(1, b.o.gets/b.o.lists)
@@ -533,10 +551,8 @@ func (b *bench) measure(ctx context.Context) (*results, error) {
 		lists := 0
 		for i := range phase.gets {
 			name := b.names[rng.IntN(len(b.names))]
-			order := targets
-			if i%2 == 1 {
-				order = []target{targets[1], targets[0]}
-			}
+			k := i % len(targets)
+			order := append(append([]target(nil), targets[k:]...), targets[:k]...)
 			for _, t := range order {
 				d, n, err := get(t, name)
 				if err := record("GET", t, d, n, err, phase.keep); err != nil {
@@ -567,7 +583,7 @@ func (b *bench) measure(ctx context.Context) (*results, error) {
 	}
 	// A LIST that does not return every object measures nothing.
 	for _, t := range targets {
-		body, err := b.raw.Get().AbsPath("/apis", t.path).Param("labelSelector", selector).DoRaw(ctx)
+		body, err := t.client.Get().AbsPath("/apis", t.path).Param("labelSelector", selector).DoRaw(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("LIST %s: %w", t.name, err)
 		}
@@ -586,19 +602,19 @@ func (r *results) print(o options) {
 	fmt.Printf("\n%d objects of each; %d GETs and %d LISTs of each, interleaved, sequential, JSON, %s\n\n", o.objects, o.gets, o.lists, who)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	var unequal []string
-	fmt.Fprintln(w, "request\t"+r.targets[0].name+"\t"+r.targets[1].name+"\tratio\ttarget\t")
+	fmt.Fprintln(w, "request\t"+r.targets[0].name+"\t"+r.targets[1].name+"\tratio\ttarget\t\t"+r.targets[2].name+"\taggregation hop\t")
 	for _, kind := range []string{"GET", "LIST"} {
-		a, c := r.byKind[kind][r.targets[0].name], r.byKind[kind][r.targets[1].name]
+		a, c, d := r.byKind[kind][r.targets[0].name], r.byKind[kind][r.targets[1].name], r.byKind[kind][r.targets[2].name]
 		for _, p := range []float64{50, 99} {
-			pa, pc := a.percentile(p), c.percentile(p)
+			pa, pc, pd := a.percentile(p), c.percentile(p), d.percentile(p)
 			verdict := "≤ 1.2 ok"
 			ratio := float64(pa) / float64(pc)
 			if ratio > 1.2 {
 				verdict = "≤ 1.2 MISSED"
 			}
-			fmt.Fprintf(w, "%s p%.0f\t%s\t%s\t%.2f\t%s\t\n", kind, p, fmtDur(pa), fmtDur(pc), ratio, verdict)
+			fmt.Fprintf(w, "%s p%.0f\t%s\t%s\t%.2f\t%s\t\t%s\t%s\t\n", kind, p, fmtDur(pa), fmtDur(pc), ratio, verdict, fmtDur(pd), fmtDur(pa-pd))
 		}
-		fmt.Fprintf(w, "%s bytes\t%d\t%d\t%.2f\t\t\n", kind, a.bytes, c.bytes, float64(a.bytes)/float64(c.bytes))
+		fmt.Fprintf(w, "%s bytes\t%d\t%d\t%.2f\t\t\t%d\t\t\n", kind, a.bytes, c.bytes, float64(a.bytes)/float64(c.bytes), d.bytes)
 		if r := float64(a.bytes) / float64(c.bytes); r < 0.9 || r > 1.1 {
 			unequal = append(unequal, kind)
 		}

@@ -287,7 +287,7 @@ func measureKurator(ctx context.Context, c *cluster, n int, budget time.Duration
 	kur := server.NewServer(clusterName, store, nil, 0)
 	kur.Refresh()
 	load := time.Since(start)
-	addr, stop := listen(func(gs *grpc.Server) { estimatorservice.RegisterEstimatorServer(gs, kur) }, grpc.ForceServerCodec(server.Codec{}))
+	addr, stop := listen(func(gs *grpc.Server) { estimatorservice.RegisterEstimatorServer(gs, kur) }, grpc.ForceServerCodecV2(server.Codec{}))
 	defer stop()
 	return measureAll(ctx, dial(addr), n, budget, trials), load
 }
