@@ -79,11 +79,21 @@ func (r *clusterRegistry) ensureCluster(ctx context.Context, c *benchCluster) (*
 		},
 	}
 	got, err := r.kc.ClusterV1alpha1().Clusters().Create(ctx, want, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
+	// A cluster of an earlier run may still be on its way out: wait, bounded, and create it again.
+	for attempt := 0; apierrors.IsAlreadyExists(err) && attempt < 60; attempt++ {
 		got, err = r.kc.ClusterV1alpha1().Clusters().Get(ctx, c.name, metav1.GetOptions{})
 		if err == nil && got.Labels[benchLabel] != "true" {
 			return nil, fmt.Errorf("cluster %s exists and was not registered by this bench (no %s label): run the bench in an environment of its own", c.name, benchLabel)
 		}
+		if err != nil || got.DeletionTimestamp == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+		got, err = r.kc.ClusterV1alpha1().Clusters().Create(ctx, want, metav1.CreateOptions{})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("registering cluster %s: %w", c.name, err)
@@ -198,17 +208,17 @@ func (r *clusterRegistry) waitSchedulable(ctx context.Context, timeout time.Dura
 		if err != nil {
 			last = err.Error()
 		} else {
-			pending := 0
+			pending, example := 0, ""
 			for _, cl := range list.Items {
 				if !meta.IsStatusConditionTrue(cl.Status.Conditions, clusterv1alpha1.ClusterConditionReady) || len(cl.Spec.Taints) > 0 {
 					pending++
-					last = fmt.Sprintf("%s: ready=%v taints=%v", cl.Name, meta.IsStatusConditionTrue(cl.Status.Conditions, clusterv1alpha1.ClusterConditionReady), cl.Spec.Taints)
+					example = fmt.Sprintf(", e.g. %s: ready=%v taints=%v", cl.Name, meta.IsStatusConditionTrue(cl.Status.Conditions, clusterv1alpha1.ClusterConditionReady), cl.Spec.Taints)
 				}
 			}
 			if pending == 0 && len(list.Items) == len(r.f.clusters) {
 				return nil
 			}
-			last = fmt.Sprintf("%d of %d clusters not schedulable yet, e.g. %s", pending, len(list.Items), last)
+			last = fmt.Sprintf("%d of %d clusters registered, %d of them not schedulable yet%s", len(list.Items), len(r.f.clusters), pending, example)
 		}
 		select {
 		case <-ctx.Done():
