@@ -404,7 +404,7 @@ func TestFleetKubectlWatch(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, env.layout.Tool("kubectl"), "--kubeconfig", env.layout.KarmadaKubeconfig(),
+	cmd := kubectlCommand(ctx,
 		"get", "fleets", "--watch", "--output-watch-events", "--no-headers", "--field-selector", "metadata.name="+name)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

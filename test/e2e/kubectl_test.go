@@ -30,12 +30,18 @@ func kubectl(t *testing.T, stdin string, args ...string) kubectlResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), kubectlTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, env.layout.Tool("kubectl"), append([]string{"--kubeconfig", env.layout.KarmadaKubeconfig()}, args...)...)
+	cmd := kubectlCommand(ctx, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	return kubectlResult{stdout: stdout.String(), stderr: stderr.String(), err: err}
+}
+
+// kubectlCommand is kubectl against the Karmada apiserver, with the run's own discovery cache.
+func kubectlCommand(ctx context.Context, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, env.layout.Tool("kubectl"),
+		append([]string{"--kubeconfig", env.layout.KarmadaKubeconfig(), "--cache-dir", env.kubectlCache}, args...)...)
 }
 
 // kubectlOK runs kubectl and fails the test unless it succeeds; it returns the output.

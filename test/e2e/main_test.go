@@ -28,6 +28,9 @@ var env struct {
 	members  map[string]*localup.Clients
 	thanos   string
 	upBinary string
+	// kubectlCache is kubectl's discovery cache for this run: a user's cache can map a
+	// resource name to an API that is gone (a bench's CRD), and kubectl trusts it for hours.
+	kubectlCache string
 }
 
 func TestMain(m *testing.M) {
@@ -70,6 +73,11 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
 	}
+	if env.kubectlCache, err = os.MkdirTemp("", "kurator-e2e-kubectl-cache-"); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+	defer func() { _ = os.RemoveAll(env.kubectlCache) }()
 	return m.Run()
 }
 

@@ -78,7 +78,7 @@ func benchCRD() *apiextensionsv1.CustomResourceDefinition {
 		ObjectMeta: metav1.ObjectMeta{Name: crdName},
 		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
 			Group: crdGroup,
-			Names: apiextensionsv1.CustomResourceDefinitionNames{Plural: "fleets", Singular: "fleet", Kind: "Fleet", ListKind: "FleetList"},
+			Names: apiextensionsv1.CustomResourceDefinitionNames{Plural: "benchfleets", Singular: "benchfleet", Kind: "BenchFleet", ListKind: "BenchFleetList"},
 			Scope: apiextensionsv1.ClusterScoped,
 			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
 				Name: "v1alpha1", Served: true, Storage: true,

@@ -2,8 +2,9 @@
 // Karmada apiserver against an equivalent CustomResourceDefinition served by the Karmada
 // apiserver itself, in one run against a running kurator-up environment:
 //
-//   - it installs the CRD fleets.bench.kurator.dev (cluster-scoped, status subresource, a
-//     structural schema shaped like Fleet's),
+//   - it installs the CRD benchfleets.bench.kurator.dev (cluster-scoped, status subresource, a
+//     structural schema shaped like Fleet's; named apart from fleets, so that kubectl's
+//     discovery cache never maps "fleet" to it),
 //   - creates the same number of objects of each, the CRD objects with the status kurator
 //     computes for the fleets (so that both answer the same amount of data),
 //   - measures GET and LIST latency of both, interleaved request by request so that both see
@@ -59,13 +60,13 @@ import (
 // The CRD the fleets are compared with.
 const (
 	crdGroup   = "bench.kurator.dev"
-	crdName    = "fleets." + crdGroup
+	crdName    = "benchfleets." + crdGroup
 	runLabel   = crdGroup + "/run"
 	namePrefix = "bench-"
 )
 
 var (
-	crdGVR    = schema.GroupVersionResource{Group: crdGroup, Version: "v1alpha1", Resource: "fleets"}
+	crdGVR    = schema.GroupVersionResource{Group: crdGroup, Version: "v1alpha1", Resource: "benchfleets"}
 	kuratorGV = fleetv1alpha1.SchemeGroupVersion
 )
 
@@ -436,7 +437,7 @@ func (b *bench) createCRDObjects(ctx context.Context, spec fleetv1alpha1.FleetSp
 	return b.forEach(ctx, func(ctx context.Context, _ int, name string) error {
 		u := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": crdGVR.GroupVersion().String(),
-			"kind":       "Fleet",
+			"kind":       "BenchFleet",
 			"metadata":   map[string]any{"name": name, "labels": map[string]any{runLabel: b.run}},
 			"spec":       runtime.DeepCopyJSONValue(specMap),
 		}}
@@ -678,7 +679,7 @@ func (b *bench) grantReader(ctx context.Context) error {
 	role := &rbacv1.ClusterRole{
 		ObjectMeta: metav1.ObjectMeta{Name: readerRole},
 		Rules: []rbacv1.PolicyRule{{
-			APIGroups: []string{kuratorGV.Group, crdGroup}, Resources: []string{"fleets"}, Verbs: []string{"get", "list"},
+			APIGroups: []string{kuratorGV.Group, crdGroup}, Resources: []string{"fleets", crdGVR.Resource}, Verbs: []string{"get", "list"},
 		}},
 	}
 	if _, err := rbac.ClusterRoles().Create(ctx, role, metav1.CreateOptions{}); err != nil {
