@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -224,7 +225,7 @@ func (c *Controller) observe(e *entry, members map[string]memberStatus, now time
 			batch.ApplyRelease(j, batch.Release{Job: j.JobKey, Cluster: targets[0]}, now)
 		}
 	case batch.PhaseDispatched, batch.PhaseRunning:
-		if len(targets) > 0 && !contains(targets, j.State.Cluster) {
+		if len(targets) > 0 && !slices.Contains(targets, j.State.Cluster) {
 			e.note(true, "PinIgnored",
 				"the fleet queue released the job to %s but Karmada scheduled it to %s: use schedulerName kurator-scheduler (whose FleetQueue filter honours the pin) or a placement that selects one cluster; the fleet queue follows it to %s",
 				j.State.Cluster, strings.Join(targets, ","), targets[0])
@@ -321,13 +322,4 @@ func targetNames(rb *workv1alpha2.ResourceBinding) []string {
 		out = append(out, t.Name)
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -11,7 +11,6 @@ import (
 	clusterv1alpha1 "github.com/karmada-io/karmada/pkg/apis/cluster/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubeinformers "k8s.io/client-go/informers"
@@ -26,6 +25,7 @@ import (
 
 	"kurator.dev/kurator/pkg/batch"
 	"kurator.dev/kurator/pkg/estimator"
+	"kurator.dev/kurator/pkg/estimator/feed"
 )
 
 // memberRetry is how long a member that could not be reached or lacks Volcano waits
@@ -204,24 +204,26 @@ func (ms *members) watch(ctx context.Context, m *member) error {
 
 	kf := kubeinformers.NewSharedInformerFactory(kube, 0)
 	vf := volcanoinformers.NewSharedInformerFactory(vc, 0)
-	feeds := []feed{
-		{kf.Core().V1().Nodes().Informer(), slimNode,
-			on(m.model.UpsertNode), on(func(n *corev1.Node) { m.model.DeleteNode(n.Name) })},
-		{kf.Core().V1().Pods().Informer(), slimPod,
-			on(m.model.UpsertPod), on(func(p *corev1.Pod) { m.model.DeletePod(p.Namespace, p.Name) })},
-		{kf.Scheduling().V1().PriorityClasses().Informer(), nil, on(m.model.UpsertPriorityClass), on(func(*schedulingv1.PriorityClass) {})},
-		{kf.Core().V1().Namespaces().Informer(), nil, on(m.model.UpsertNamespace), on(func(*corev1.Namespace) {})},
-		{vf.Scheduling().V1beta1().Queues().Informer(), nil,
-			on(m.model.UpsertQueue), on(func(q *schedulingv1beta1.Queue) { m.model.DeleteQueue(q.Name) })},
-		{vf.Scheduling().V1beta1().PodGroups().Informer(), nil,
-			on(m.upsertPodGroup), on(m.deletePodGroup)},
+	feeds := []feed.Feed{
+		{Informer: kf.Core().V1().Nodes().Informer(), Transform: feed.SlimNode,
+			Upsert: feed.On(m.model.UpsertNode), Remove: feed.On(func(n *corev1.Node) { m.model.DeleteNode(n.Name) })},
+		{Informer: kf.Core().V1().Pods().Informer(), Transform: batchPods.Transform,
+			Upsert: feed.On(m.model.UpsertPod), Remove: feed.On(func(p *corev1.Pod) { m.model.DeletePod(p.Namespace, p.Name) })},
+		{Informer: kf.Scheduling().V1().PriorityClasses().Informer(),
+			Upsert: feed.On(m.model.UpsertPriorityClass), Remove: feed.On(func(*schedulingv1.PriorityClass) {})},
+		{Informer: kf.Core().V1().Namespaces().Informer(),
+			Upsert: feed.On(m.model.UpsertNamespace), Remove: feed.On(func(*corev1.Namespace) {})},
+		{Informer: vf.Scheduling().V1beta1().Queues().Informer(),
+			Upsert: feed.On(m.model.UpsertQueue), Remove: feed.On(func(q *schedulingv1beta1.Queue) { m.model.DeleteQueue(q.Name) })},
+		{Informer: vf.Scheduling().V1beta1().PodGroups().Informer(),
+			Upsert: feed.On(m.upsertPodGroup), Remove: feed.On(m.deletePodGroup)},
 	}
 	synced := make([]cache.InformerSynced, 0, len(feeds))
 	for _, f := range feeds {
-		if err := f.register(ms.onChange); err != nil {
+		if err := f.Register(ms.onChange); err != nil {
 			return fmt.Errorf("member %s: %w", m.name, err)
 		}
-		synced = append(synced, f.inf.HasSynced)
+		synced = append(synced, f.Informer.HasSynced)
 	}
 	kf.Start(ctx.Done())
 	vf.Start(ctx.Done())
@@ -243,19 +245,11 @@ func (ms *members) watch(ctx context.Context, m *member) error {
 
 // volcanoServed checks that the member serves Volcano Queues and PodGroups.
 func volcanoServed(kube kubernetes.Interface) error {
-	list, err := kube.Discovery().ServerResourcesForGroupVersion(schedulingv1beta1.SchemeGroupVersion.String())
-	if apierrors.IsNotFound(err) {
-		return fmt.Errorf("it does not serve %s: install Volcano there to run Volcano Jobs", schedulingv1beta1.SchemeGroupVersion)
-	}
+	served, err := feed.VolcanoServed(kube.Discovery())
 	if err != nil {
-		return fmt.Errorf("discovering %s: %w", schedulingv1beta1.SchemeGroupVersion, err)
+		return err
 	}
-	var queues, podGroups bool
-	for _, r := range list.APIResources {
-		queues = queues || r.Name == "queues"
-		podGroups = podGroups || r.Name == "podgroups"
-	}
-	if !queues || !podGroups {
+	if !served {
 		return fmt.Errorf("it does not serve Volcano Queues and PodGroups (%s): install Volcano there to run Volcano Jobs", schedulingv1beta1.SchemeGroupVersion)
 	}
 	return nil

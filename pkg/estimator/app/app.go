@@ -36,6 +36,7 @@ import (
 	volcanoclient "volcano.sh/apis/pkg/client/clientset/versioned"
 
 	"kurator.dev/kurator/pkg/estimator"
+	"kurator.dev/kurator/pkg/estimator/feed"
 	"kurator.dev/kurator/pkg/estimator/server"
 )
 
@@ -227,7 +228,7 @@ func (o *Options) volcanoEnabled(c server.Clients) (bool, error) {
 	if o.Volcano == volcanoOn {
 		return true, nil
 	}
-	served, err := server.VolcanoServed(c.Discovery)
+	served, err := feed.VolcanoServed(c.Discovery)
 	if err != nil {
 		klog.ErrorS(err, "Discovering Volcano in the member failed; assuming it is installed", "cluster", o.ClusterName)
 		return true, nil

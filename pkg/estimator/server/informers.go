@@ -8,7 +8,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/informers"
@@ -22,6 +21,7 @@ import (
 	volcanoinformers "volcano.sh/apis/pkg/client/informers/externalversions"
 
 	"kurator.dev/kurator/pkg/estimator"
+	"kurator.dev/kurator/pkg/estimator/feed"
 )
 
 // Clients are the member clients the informers need.
@@ -32,71 +32,42 @@ type Clients struct {
 	Discovery discovery.DiscoveryInterface
 }
 
-// VolcanoServed reports whether the member serves Volcano's Queue and PodGroup APIs.
-func VolcanoServed(d discovery.DiscoveryInterface) (bool, error) {
-	list, err := d.ServerResourcesForGroupVersion(schedulingv1beta1.SchemeGroupVersion.String())
-	if err != nil {
-		if apierrors.IsNotFound(err) {
-			return false, nil
-		}
-		return false, fmt.Errorf("discovering %s: %w", schedulingv1beta1.SchemeGroupVersion, err)
-	}
-	var queues, podGroups bool
-	for _, r := range list.APIResources {
-		queues = queues || r.Name == "queues"
-		podGroups = podGroups || r.Name == "podgroups"
-	}
-	return queues && podGroups, nil
-}
+// estimatorPods is what the estimator reads of a Pod: no placement, only the preemptable label.
+var estimatorPods = feed.PodTrim{Labels: []string{schedulingv1beta1.PodPreemptable}}
 
-// on adapts a typed store method to an informer callback.
-func on[T any](f func(T)) func(any) {
-	return func(o any) {
-		if v, ok := o.(T); ok {
-			f(v)
-		}
+func kubeFeeds(kube informers.SharedInformerFactory, store *estimator.Store) []feed.Feed {
+	return []feed.Feed{
+		{Informer: kube.Core().V1().Nodes().Informer(), Transform: feed.SlimNode,
+			Upsert: feed.On(store.UpsertNode), Remove: feed.On(func(n *corev1.Node) { store.DeleteNode(n.Name) })},
+		{Informer: kube.Core().V1().Pods().Informer(), Transform: estimatorPods.Transform,
+			Upsert: feed.On(store.UpsertPod), Remove: feed.On(func(p *corev1.Pod) { store.DeletePod(p.Namespace, p.Name) })},
+		{Informer: kube.Scheduling().V1().PriorityClasses().Informer(),
+			Upsert: feed.On(store.UpsertPriorityClass), Remove: feed.On(func(pc *schedulingv1.PriorityClass) { store.DeletePriorityClass(pc.Name) })},
+		{Informer: kube.Core().V1().Namespaces().Informer(),
+			Upsert: feed.On(store.UpsertNamespace), Remove: feed.On(func(ns *corev1.Namespace) { store.DeleteNamespace(ns.Name) })},
 	}
 }
 
-// feed is one informer and what its events do to the store.
-type feed struct {
-	inf       cache.SharedIndexInformer
-	transform cache.TransformFunc
-	upsert    func(any)
-	remove    func(any)
-}
-
-func kubeFeeds(kube informers.SharedInformerFactory, store *estimator.Store) []feed {
-	return []feed{
-		{kube.Core().V1().Nodes().Informer(), slimNode,
-			on(store.UpsertNode), on(func(n *corev1.Node) { store.DeleteNode(n.Name) })},
-		{kube.Core().V1().Pods().Informer(), slimPod,
-			on(store.UpsertPod), on(func(p *corev1.Pod) { store.DeletePod(p.Namespace, p.Name) })},
-		{kube.Scheduling().V1().PriorityClasses().Informer(), nil,
-			on(store.UpsertPriorityClass), on(func(pc *schedulingv1.PriorityClass) { store.DeletePriorityClass(pc.Name) })},
-		{kube.Core().V1().Namespaces().Informer(), nil,
-			on(store.UpsertNamespace), on(func(ns *corev1.Namespace) { store.DeleteNamespace(ns.Name) })},
-	}
-}
-
-func replicaSetFeed(meta metadatainformer.SharedInformerFactory, store *estimator.Store) feed {
-	return feed{meta.ForResource(appsv1.SchemeGroupVersion.WithResource("replicasets")).Informer(), nil,
-		on(func(m *metav1.PartialObjectMetadata) {
+func replicaSetFeed(meta metadatainformer.SharedInformerFactory, store *estimator.Store) feed.Feed {
+	return feed.Feed{
+		Informer: meta.ForResource(appsv1.SchemeGroupVersion.WithResource("replicasets")).Informer(),
+		Upsert: feed.On(func(m *metav1.PartialObjectMetadata) {
 			owner := ""
 			if ref := metav1.GetControllerOf(m); ref != nil && ref.Kind == "Deployment" {
 				owner = ref.Name
 			}
 			store.SetReplicaSetOwner(m.Namespace, m.Name, owner)
 		}),
-		on(func(m *metav1.PartialObjectMetadata) { store.SetReplicaSetOwner(m.Namespace, m.Name, "") })}
+		Remove: feed.On(func(m *metav1.PartialObjectMetadata) { store.SetReplicaSetOwner(m.Namespace, m.Name, "") }),
+	}
 }
 
-func volcanoFeeds(vc volcanoinformers.SharedInformerFactory, store *estimator.Store) []feed {
-	return []feed{
-		{vc.Scheduling().V1beta1().Queues().Informer(), nil,
-			on(store.UpsertQueue), on(func(q *schedulingv1beta1.Queue) { store.DeleteQueue(q.Name) })},
-		{vc.Scheduling().V1beta1().PodGroups().Informer(), nil,
-			on(store.UpsertPodGroup), on(func(pg *schedulingv1beta1.PodGroup) { store.DeletePodGroup(pg.Namespace, pg.Name) })},
+func volcanoFeeds(vc volcanoinformers.SharedInformerFactory, store *estimator.Store) []feed.Feed {
+	return []feed.Feed{
+		{Informer: vc.Scheduling().V1beta1().Queues().Informer(),
+			Upsert: feed.On(store.UpsertQueue), Remove: feed.On(func(q *schedulingv1beta1.Queue) { store.DeleteQueue(q.Name) })},
+		{Informer: vc.Scheduling().V1beta1().PodGroups().Informer(),
+			Upsert: feed.On(store.UpsertPodGroup), Remove: feed.On(func(pg *schedulingv1beta1.PodGroup) { store.DeletePodGroup(pg.Namespace, pg.Name) })},
 	}
 }
 
@@ -121,10 +92,10 @@ func Watch(ctx context.Context, c Clients, srv *Server, volcano bool) error {
 	}
 	synced := make([]cache.InformerSynced, 0, len(feeds))
 	for _, f := range feeds {
-		if err := f.register(srv); err != nil {
+		if err := f.Register(srv.Changed); err != nil {
 			return err
 		}
-		synced = append(synced, f.inf.HasSynced)
+		synced = append(synced, f.Informer.HasSynced)
 	}
 
 	kube.Start(ctx.Done())
@@ -142,92 +113,4 @@ func Watch(ctx context.Context, c Clients, srv *Server, volcano bool) error {
 	srv.Changed()
 	klog.InfoS("Member caches synced", "elapsed", time.Since(start), "volcano", volcano)
 	return nil
-}
-
-// register installs the feed's transform and event handlers.
-func (f feed) register(srv *Server) error {
-	if f.transform != nil {
-		if err := f.inf.SetTransform(f.transform); err != nil {
-			return fmt.Errorf("setting informer transform: %w", err)
-		}
-	}
-	_, err := f.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { f.upsert(obj); srv.Changed() },
-		UpdateFunc: func(_, obj any) { f.upsert(obj); srv.Changed() },
-		DeleteFunc: func(obj any) {
-			if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-				obj = d.Obj
-			}
-			f.remove(obj)
-			srv.Changed()
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("adding informer handler: %w", err)
-	}
-	return nil
-}
-
-// slimNode keeps what the model reads of a Node: name, labels, taints, unschedulable and
-// allocatable.
-func slimNode(obj any) (any, error) {
-	n, ok := obj.(*corev1.Node)
-	if !ok {
-		return obj, nil
-	}
-	return &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{Name: n.Name, UID: n.UID, ResourceVersion: n.ResourceVersion, Labels: n.Labels},
-		Spec:       corev1.NodeSpec{Taints: n.Spec.Taints, Unschedulable: n.Spec.Unschedulable},
-		Status:     corev1.NodeStatus{Allocatable: n.Status.Allocatable},
-	}, nil
-}
-
-// podAnnotations are the pod annotations the model reads.
-var podAnnotations = []string{schedulingv1beta1.KubeGroupNameAnnotationKey, schedulingv1beta1.PodPreemptable, "volcano.sh/task-priority"}
-
-// slimPod keeps what the model reads of a Pod: identity, owner, the annotations and label
-// Volcano reads, the resource-bearing parts of the spec, phase and scheduling condition.
-func slimPod(obj any) (any, error) {
-	p, ok := obj.(*corev1.Pod)
-	if !ok {
-		return obj, nil
-	}
-	out := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, UID: p.UID, ResourceVersion: p.ResourceVersion,
-			OwnerReferences: p.OwnerReferences, DeletionTimestamp: p.DeletionTimestamp},
-		Spec: corev1.PodSpec{NodeName: p.Spec.NodeName, Overhead: p.Spec.Overhead, Resources: p.Spec.Resources,
-			Priority: p.Spec.Priority, PriorityClassName: p.Spec.PriorityClassName, SchedulingGates: p.Spec.SchedulingGates,
-			SchedulerName: p.Spec.SchedulerName},
-		Status: corev1.PodStatus{Phase: p.Status.Phase},
-	}
-	for _, k := range podAnnotations {
-		if v, ok := p.Annotations[k]; ok {
-			if out.Annotations == nil {
-				out.Annotations = map[string]string{}
-			}
-			out.Annotations[k] = v
-		}
-	}
-	if v, ok := p.Labels[schedulingv1beta1.PodPreemptable]; ok {
-		out.Labels = map[string]string{schedulingv1beta1.PodPreemptable: v}
-	}
-	out.Spec.Containers = slimContainers(p.Spec.Containers)
-	out.Spec.InitContainers = slimContainers(p.Spec.InitContainers)
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodScheduled {
-			out.Status.Conditions = []corev1.PodCondition{c}
-		}
-	}
-	return out, nil
-}
-
-func slimContainers(in []corev1.Container) []corev1.Container {
-	if len(in) == 0 {
-		return nil
-	}
-	out := make([]corev1.Container, len(in))
-	for i, c := range in {
-		out[i] = corev1.Container{Name: c.Name, Resources: c.Resources, RestartPolicy: c.RestartPolicy}
-	}
-	return out
 }

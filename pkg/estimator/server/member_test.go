@@ -27,6 +27,7 @@ import (
 
 	"kurator.dev/kurator/pkg/estimator"
 	"kurator.dev/kurator/pkg/estimator/app"
+	"kurator.dev/kurator/pkg/estimator/feed"
 	"kurator.dev/kurator/pkg/estimator/server"
 )
 
@@ -110,7 +111,7 @@ func startEstimator(t *testing.T, m *member, cfg estimator.Config) (estimatorser
 	go func() { _ = gs.Serve(l) }()
 	t.Cleanup(gs.Stop)
 	go srv.Run(ctx)
-	served, err := server.VolcanoServed(m.clients.Discovery)
+	served, err := feed.VolcanoServed(m.clients.Discovery)
 	if err != nil || !served {
 		t.Fatalf("the %s member does not serve Volcano's APIs (served=%v): %v", m.name, served, err)
 	}
