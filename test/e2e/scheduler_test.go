@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,7 +110,7 @@ func coreCluster(t *testing.T) string {
 func nearestTo(cluster string, exclude ...string) string {
 	best, bestP99 := "", 0.0
 	for _, m := range env.scenario.Members {
-		if contains(exclude, m.Name) {
+		if slices.Contains(exclude, m.Name) {
 			continue
 		}
 		l, ok := env.scenario.Mesh.LinkLatency(m.Name, cluster)
@@ -118,15 +119,6 @@ func nearestTo(cluster string, exclude ...string) string {
 		}
 	}
 	return best
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestLatencyAwarePlacementBeatsStock is scenario (a) of the scheduler: a service that talks
