@@ -8,17 +8,12 @@ import (
 	karmadaclientset "github.com/karmada-io/karmada/pkg/generated/clientset/versioned"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	cliflag "k8s.io/component-base/cli/flag"
 	logsapi "k8s.io/component-base/logs/api/v1"
-	_ "k8s.io/component-base/logs/json/register" // --logging-format=json
-	"k8s.io/component-base/term"
-	"k8s.io/component-base/version/verflag"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -31,12 +26,9 @@ import (
 
 	"kurator.dev/kurator/pkg/batch/controller"
 	"kurator.dev/kurator/pkg/batch/webhook"
+	"kurator.dev/kurator/pkg/component"
 	kuratorclientset "kurator.dev/kurator/pkg/generated/clientset/versioned"
 )
-
-func init() {
-	utilruntime.Must(logsapi.AddFeatureGates(utilfeature.DefaultMutableFeatureGate))
-}
 
 // NewControllerManagerCommand returns the kurator-controller-manager command, which runs
 // until ctx is done.
@@ -56,34 +48,8 @@ fleet queue priority, job priority and deadline slack, to a member where the gan
 the member's Volcano queue admits it now, preempts lower-priority work when a deadline is at
 risk, requeues dispatches that do not start in time, and records every decision on the
 bindings, from which a restarted leader carries on.`,
-		SilenceUsage: true,
-		Args:         cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			verflag.PrintAndExitIfRequested()
-			if err := logsapi.ValidateAndApply(logs, utilfeature.DefaultFeatureGate); err != nil {
-				return fmt.Errorf("configuring logging: %w", err)
-			}
-			cliflag.PrintFlags(cmd.Flags())
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
 	}
-	cmd.SetContext(ctx)
-	fss := &cliflag.NamedFlagSets{}
-	o.AddFlags(fss.FlagSet("controller manager"))
-	logsapi.AddFlags(logs, fss.FlagSet("logs"))
-	verflag.AddFlags(fss.FlagSet("global"))
-	for _, fs := range fss.FlagSets {
-		cmd.Flags().AddFlagSet(fs)
-	}
-	cols, _, _ := term.TerminalSize(cmd.OutOrStdout())
-	cliflag.SetUsageAndHelpFunc(cmd, *fss, cols)
-	return cmd
+	return component.Command(ctx, cmd, o, logs, func(fss *cliflag.NamedFlagSets) { o.AddFlags(fss.FlagSet("controller manager")) })
 }
 
 // restConfig is the Karmada apiserver's client configuration.

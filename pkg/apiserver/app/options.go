@@ -18,6 +18,7 @@ import (
 	cliflag "k8s.io/component-base/cli/flag"
 	logsapi "k8s.io/component-base/logs/api/v1"
 	"k8s.io/component-base/metrics/legacyregistry"
+	"k8s.io/klog/v2"
 	netutils "k8s.io/utils/net"
 
 	"kurator.dev/kurator/pkg/apiserver"
@@ -125,7 +126,6 @@ func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 	ro.Traces.AddFlags(fss.FlagSet("traces"))
 	o.APIEnablement.AddFlags(fss.FlagSet("API enablement"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
-	logsapi.AddFlags(o.Logs, fss.FlagSet("logs"))
 
 	karmada := fss.FlagSet("karmada")
 	ro.CoreAPI.AddFlags(karmada)
@@ -258,6 +258,7 @@ func (o *Options) Config() (*apiserver.Config, error) {
 
 // Run runs the server until ctx is done.
 func (o *Options) Run(ctx context.Context) error {
+	klog.InfoS("Starting kurator-apiserver")
 	config, err := o.Config()
 	if err != nil {
 		return err

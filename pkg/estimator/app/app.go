@@ -21,28 +21,20 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	cliflag "k8s.io/component-base/cli/flag"
 	logsapi "k8s.io/component-base/logs/api/v1"
-	_ "k8s.io/component-base/logs/json/register" // --logging-format=json
-	"k8s.io/component-base/term"
-	"k8s.io/component-base/version/verflag"
 	"k8s.io/klog/v2"
 	volcanoclient "volcano.sh/apis/pkg/client/clientset/versioned"
 
+	"kurator.dev/kurator/pkg/component"
 	"kurator.dev/kurator/pkg/estimator"
 	"kurator.dev/kurator/pkg/estimator/feed"
 	"kurator.dev/kurator/pkg/estimator/server"
 )
-
-func init() {
-	utilruntime.Must(logsapi.AddFeatureGates(utilfeature.DefaultMutableFeatureGate))
-}
 
 // NewEstimatorCommand returns the kurator-estimator command, which runs until ctx is done.
 func NewEstimatorCommand(ctx context.Context) *cobra.Command {
@@ -63,34 +55,9 @@ Run one per member and register it as Karmada registers its own estimator: a Ser
 karmada-scheduler-estimator-<cluster> in karmada-system of the Karmada apiserver (type
 ExternalName, port 10352 targeting --server-port), then start karmada-scheduler with
 --enable-scheduler-estimator.`,
-		SilenceUsage: true,
-		Args:         cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			verflag.PrintAndExitIfRequested()
-			if err := logsapi.ValidateAndApply(logs, utilfeature.DefaultFeatureGate); err != nil {
-				return fmt.Errorf("configuring logging: %w", err)
-			}
-			cliflag.PrintFlags(cmd.Flags())
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
 	}
-	cmd.SetContext(ctx)
-	fss := &cliflag.NamedFlagSets{}
-	o.AddFlags(fss.FlagSet("estimator"))
-	logsapi.AddFlags(logs, fss.FlagSet("logs"))
-	verflag.AddFlags(fss.FlagSet("global"))
-	for _, fs := range fss.FlagSets {
-		cmd.Flags().AddFlagSet(fs)
-	}
+	cmd = component.Command(ctx, cmd, o, logs, func(fss *cliflag.NamedFlagSets) { o.AddFlags(fss.FlagSet("estimator")) })
 	o.changed = cmd.Flags().Changed
-	cols, _, _ := term.TerminalSize(cmd.OutOrStdout())
-	cliflag.SetUsageAndHelpFunc(cmd, *fss, cols)
 	return cmd
 }
 
