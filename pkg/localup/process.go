@@ -325,6 +325,13 @@ func (s *Supervisor) Stop(name string) error {
 		if Alive(rec) {
 			return fmt.Errorf("%s (pid %d) did not stop", name, rec.PID)
 		}
+		// A Go process's main thread shows as a zombie while its other threads still hold
+		// its sockets: give the ports a moment, so a restart does not find them in use.
+		for _, port := range rec.Ports {
+			for i := 0; i < 50 && CheckPortFree(port, name) != nil; i++ {
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
