@@ -11,17 +11,22 @@
 // the resource template kurator's plugins read annotations from (peers, SLO, mesh).
 //
 // Each run then creates the same ResourceBindings (spread by cluster to one cluster, so that
-// scores decide; Duplicated or Divided replicas) once for each scheduler, started by the bench
-// with the same Karmada flags, a scheduler name of its own and nothing else of the bench's
-// to schedule: only one of the two works at a time. It measures, by watching the bindings,
-// the time from the first creation to the last Scheduled=True condition, and the scheduler
-// process's CPU time over it (which competing processes on the machine inflate less than wall
-// time). The order of the two alternates between runs.
+// scores decide; Duplicated or Divided replicas) once for each scheduler, which the bench
+// starts with the same Karmada flags and a scheduler name of its own. Each scheduler has its
+// own copy of the templates and bindings, so both can work at once: by default (--mode
+// concurrent) they do, and whatever else loads the machine — Karmada's controllers reacting
+// to the scheduled bindings, the environment's members, a machine that slows down or speeds
+// up from one minute to the next — weighs on both alike. With --mode alternating one works
+// after the other, the order alternating between runs. The bench measures, by watching the
+// bindings, the time from the first creation to each scheduler's last Scheduled=True
+// condition, and the scheduler process's CPU time over it (which competing processes on the
+// machine inflate less than wall time).
 //
 // Usage (from the repository root, against `kurator-up --output DIR up`):
 //
 //	go run ./test/bench/throughput --output DIR [--runs 3] [--clusters 50] [--bindings 1000]
-//	    [--replica-scheduling Duplicated|Divided] [--pprof-dir DIR] [--kurator-scheduler BIN]
+//	    [--mode concurrent|alternating] [--replica-scheduling Duplicated|Divided]
+//	    [--pprof-dir DIR] [--kurator-scheduler BIN]
 //
 // The environment's own karmada-scheduler and kurator-scheduler ignore the bench's bindings
 // (other scheduler names) but still receive their watch events; `kurator-up stop
@@ -80,6 +85,7 @@ type options struct {
 	logDir            string
 	keep              bool
 	namespace         string
+	mode              string
 }
 
 func main() {
@@ -103,6 +109,7 @@ func main() {
 	flag.StringVar(&o.logDir, "log-dir", "", "where the schedulers' logs and the profile copy go (default a new temporary directory)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the clusters and templates afterwards (a rerun reuses them)")
 	flag.StringVar(&o.namespace, "namespace", "kurator-bench", "namespace of the templates and bindings")
+	flag.StringVar(&o.mode, "mode", "concurrent", "concurrent: both schedulers work at the same time, each on its own copy of the bindings; alternating: one after the other, the order alternating between runs")
 	flag.Parse()
 	o.burst = 2 * o.qps
 
@@ -125,6 +132,9 @@ func run(ctx context.Context, o *options) error {
 	}
 	if o.kuratorScheduler == "" {
 		o.kuratorScheduler = layout.Tool("kurator-scheduler")
+	}
+	if o.mode != "concurrent" && o.mode != "alternating" {
+		return fmt.Errorf("--mode=%s: must be concurrent or alternating", o.mode)
 	}
 	rs := policyv1alpha1.ReplicaSchedulingType(o.replicaScheduling)
 	if rs != policyv1alpha1.ReplicaSchedulingTypeDuplicated && rs != policyv1alpha1.ReplicaSchedulingTypeDivided {
@@ -189,8 +199,8 @@ func run(ctx context.Context, o *options) error {
 		return err
 	}
 	w := &workloads{kc: kc, kube: kube, f: f, replicaScheduling: rs}
-	fmt.Printf("creating %d resource templates in %s ...\n", o.bindings, o.namespace)
-	if err := w.createTemplates(ctx); err != nil {
+	fmt.Printf("creating %d resource templates (one copy per scheduler) in %s ...\n", 2*o.bindings, o.namespace)
+	if err := w.createTemplates(ctx, []string{"stock", "kurator"}); err != nil {
 		return err
 	}
 	defer func() {
@@ -236,77 +246,112 @@ func run(ctx context.Context, o *options) error {
 		if r%2 == 0 {
 			slices.Reverse(order)
 		}
-		for _, label := range order {
-			m, err := runOne(ctx, o, w, tel, specs[label], common, r)
-			if err != nil {
-				return fmt.Errorf("run %d, %s: %w", r, label, err)
+		rounds := [][]string{order}
+		if o.mode == "alternating" {
+			rounds = [][]string{order[:1], order[1:]}
+		}
+		for _, labels := range rounds {
+			var round []schedulerSpec
+			for _, label := range labels {
+				round = append(round, specs[label])
 			}
-			results[label] = append(results[label], m)
-			fmt.Printf("run %d %-7s %6.1f bindings/s  %6.1f bindings/CPU-s  (%.1fs, %d failed%s)  load %s\n", r, label, m.rate(), m.cpuRate(), m.elapsed.Seconds(), m.failed, ifReason(m.reason), loadavg())
+			ms, err := runRound(ctx, o, w, tel, round, common, r)
+			if err != nil {
+				return fmt.Errorf("run %d: %w", r, err)
+			}
+			for _, m := range ms {
+				results[m.label] = append(results[m.label], m)
+				fmt.Printf("run %d %-7s %6.1f bindings/s  %6.1f bindings/CPU-s  (%.1fs, %d failed%s)  load %s\n", r, m.label, m.rate(), m.cpuRate(), m.elapsed.Seconds(), m.failed, ifReason(m.reason), loadavg())
+			}
 		}
 	}
 	printResults(o, results)
 	return nil
 }
 
-// runOne starts one scheduler, measures one run and stops the scheduler.
-func runOne(ctx context.Context, o *options, w *workloads, tel *telemetryServer, s schedulerSpec, common []string, r int) (measurement, error) {
+// runRound starts the given schedulers, measures them scheduling their bindings at the same
+// time (or one alone) and stops them.
+func runRound(ctx context.Context, o *options, w *workloads, tel *telemetryServer, specs []schedulerSpec, common []string, r int) ([]measurement, error) {
 	started := time.Now()
-	p, err := startScheduler(ctx, s, common, o.logDir, o.pprofDir != "")
-	if err != nil {
-		return measurement{}, err
-	}
-	defer p.stop()
-	if s.label == "kurator" {
-		// The plugins judge the clusters from the first telemetry refresh on.
-		deadline := time.Now().Add(30 * time.Second)
-		for !tel.servedAllSince(started) && time.Now().Before(deadline) {
-			time.Sleep(200 * time.Millisecond)
+	var procs []*schedulerProc
+	defer func() {
+		for _, p := range procs {
+			p.stop()
 		}
-		if !tel.servedAllSince(started) {
-			return measurement{}, fmt.Errorf("kurator-scheduler did not query the telemetry server within 30s; see %s", p.log.Name())
+	}()
+	for _, s := range specs {
+		p, err := startScheduler(ctx, s, common, o.logDir, o.pprofDir != "")
+		if err != nil {
+			return nil, err
+		}
+		procs = append(procs, p)
+		if s.label == "kurator" {
+			// The plugins judge the clusters from the first telemetry refresh on.
+			deadline := time.Now().Add(30 * time.Second)
+			for !tel.servedAllSince(started) && time.Now().Before(deadline) {
+				time.Sleep(200 * time.Millisecond)
+			}
+			if !tel.servedAllSince(started) {
+				return nil, fmt.Errorf("kurator-scheduler did not query the telemetry server within 30s; see %s", p.log.Name())
+			}
 		}
 	}
 	time.Sleep(o.settle)
-	var idle time.Duration
+	idle := make([]time.Duration, len(procs))
 	if o.idle > 0 {
-		cpu0, err0 := p.cpu()
+		cpu0 := make([]time.Duration, len(procs))
+		for k, p := range procs {
+			cpu0[k], _ = p.cpu()
+		}
 		time.Sleep(o.idle)
-		cpu1, err1 := p.cpu()
-		if err0 == nil && err1 == nil {
-			idle = cpu1 - cpu0
+		for k, p := range procs {
+			if cpu1, err := p.cpu(); err == nil {
+				idle[k] = cpu1 - cpu0[k]
+			}
 		}
 	}
-	profilePath := ""
+	profilePaths := make([]string, len(procs))
 	if o.pprofDir != "" {
-		profilePath = filepath.Join(o.pprofDir, fmt.Sprintf("%s-run%d.pprof", s.label, r))
+		for k, s := range specs {
+			profilePaths[k] = filepath.Join(o.pprofDir, fmt.Sprintf("%s-run%d.pprof", s.label, r))
+		}
 	}
-	m, err := w.run(ctx, p, s.schedulerName, o.timeout, profilePath, o.pprofFor)
-	if o.idle > 0 {
-		m.idleCPU = float64(idle.Milliseconds()) / o.idle.Seconds()
+	ms, err := w.run(ctx, procs, specs, o.timeout, profilePaths, o.pprofFor)
+	for k := range ms {
+		if o.idle > 0 {
+			ms[k].idleCPU = float64(idle[k].Milliseconds()) / o.idle.Seconds()
+		}
 	}
 	if err != nil {
-		return m, err
+		return ms, err
 	}
-	if m.reason != "" {
-		return m, fmt.Errorf("%s; see %s", m.reason, p.log.Name())
+	for k, m := range ms {
+		if m.reason != "" {
+			return ms, fmt.Errorf("%s: %s; see %s", m.label, m.reason, procs[k].log.Name())
+		}
 	}
-	p.stop()
+	for _, p := range procs {
+		p.stop()
+	}
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	return m, w.cleanup(cctx, time.Minute)
+	return ms, w.cleanup(cctx, time.Minute)
 }
 
 func printResults(o *options, results map[string][]measurement) {
-	fmt.Printf("\n%d bindings over %d Pull clusters (spread by cluster, maxGroups 1, %s), kube-api-qps %s, %d runs\n\n",
-		o.bindings, o.clusters, o.replicaScheduling, qpsText(o.qps), o.runs)
+	how := "both schedulers at the same time, each on its own copy of the bindings"
+	if o.mode == "alternating" {
+		how = "one scheduler after the other, the order alternating"
+	}
+	fmt.Printf("\n%d bindings over %d Pull clusters (spread by cluster, maxGroups 1, %s), kube-api-qps %s, %d runs: %s\n\n",
+		o.bindings, o.clusters, o.replicaScheduling, qpsText(o.qps), o.runs, how)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "run\tscheduler\tcreated in (s)\telapsed (s)\tbindings/s\tCPU (s)\tbindings/CPU-s\tattempts\talgorithm (ms/attempt)\tp50 (ms)\tp99 (ms)\tRSS (MiB)\ttemplate GETs\t\n")
+	fmt.Fprintf(tw, "run\tscheduler\tcreated in (s)\telapsed (s)\tbindings/s\tCPU (s)\tbindings/CPU-s\tattempts\talgorithm (ms/attempt)\te2e (ms/attempt)\tp50 (ms)\tp99 (ms)\tRSS (MiB)\ttemplate GETs\t\n")
 	for r := 0; r < o.runs; r++ {
 		for _, label := range []string{"stock", "kurator"} {
 			m := results[label][r]
-			fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.1f\t%.2f\t%.0f\t%.0f\t%.2f\t%d\t%d\t%d\t%.0f\t\n", r+1, label, m.created.Seconds(), m.elapsed.Seconds(),
-				m.rate(), m.cpu.Seconds(), m.cpuRate(), m.attempts, float64(m.algorithm.Microseconds())/1000, m.p50.Milliseconds(), m.p99.Milliseconds(), m.rss>>20, m.directGets)
+			fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.1f\t%.2f\t%.0f\t%.0f\t%.2f\t%.1f\t%d\t%d\t%d\t%.0f\t\n", r+1, label, m.created.Seconds(), m.elapsed.Seconds(),
+				m.rate(), m.cpu.Seconds(), m.cpuRate(), m.attempts, float64(m.algorithm.Microseconds())/1000, float64(m.e2e.Microseconds())/1000, m.p50.Milliseconds(), m.p99.Milliseconds(), m.rss>>20, m.directGets)
 		}
 	}
 	_ = tw.Flush()
@@ -333,6 +378,8 @@ func printResults(o *options, results map[string][]measurement) {
 	fmt.Fprintf(tw, "bindings/s (wall)\t%.1f\t%.1f\t%.3f×\t%s\t\n", med("stock", rate), med("kurator", rate), med("kurator", rate)/med("stock", rate), fmtRatios(ratios(rate)))
 	fmt.Fprintf(tw, "bindings/CPU-s (scheduler process)\t%.0f\t%.0f\t%.3f×\t%s\t\n", med("stock", cpuRate), med("kurator", cpuRate), med("kurator", cpuRate)/med("stock", cpuRate), fmtRatios(ratios(cpuRate)))
 	fmt.Fprintf(tw, "algorithm ms/attempt\t%.2f\t%.2f\t\t\t\n", med("stock", algo), med("kurator", algo))
+	e2e := func(m *measurement) float64 { return float64(m.e2e.Microseconds()) / 1000 }
+	fmt.Fprintf(tw, "e2e ms/attempt (algorithm + API writes)\t%.1f\t%.1f\t\t\t\n", med("stock", e2e), med("kurator", e2e))
 	if o.idle > 0 {
 		idle := func(m *measurement) float64 { return m.idleCPU }
 		fmt.Fprintf(tw, "idle CPU (ms/s)\t%.1f\t%.1f\t\t\t\n", med("stock", idle), med("kurator", idle))

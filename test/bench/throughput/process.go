@@ -14,6 +14,10 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // clockTicks is the unit of utime and stime in /proc/<pid>/stat (USER_HZ, 100 on Linux).
@@ -162,34 +166,55 @@ func (p *schedulerProc) rss() int64 {
 	return 0
 }
 
-// metric returns the sum of the samples of a metric family (e.g. a histogram's _sum or
-// _count) on the scheduler's metrics endpoint.
-func (p *schedulerProc) metric(name string) (float64, error) {
+// scrape reads the scheduler's metrics endpoint.
+func (p *schedulerProc) scrape() (metricSet, error) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	resp, err := client.Get(p.metrics)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("metrics of %s: %s", p.name, resp.Status)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("metrics of %s: %w", p.name, err)
+	}
+	return families, nil
+}
+
+// metricSet is one scrape of a scheduler's metrics, by family name.
+type metricSet map[string]*dto.MetricFamily
+
+// value returns the sum over the series of a counter or gauge family, 0 when absent.
+func (m metricSet) value(name string) float64 {
 	total := 0.0
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, name) {
-			continue
-		}
-		rest := line[len(name):]
-		if rest != "" && rest[0] != ' ' && rest[0] != '{' {
-			continue
-		}
-		f := strings.Fields(line)
-		v, err := strconv.ParseFloat(f[len(f)-1], 64)
-		if err == nil {
-			total += v
+	if f := m[name]; f != nil {
+		for _, s := range f.GetMetric() {
+			switch {
+			case s.Counter != nil:
+				total += s.GetCounter().GetValue()
+			case s.Gauge != nil:
+				total += s.GetGauge().GetValue()
+			case s.Untyped != nil:
+				total += s.GetUntyped().GetValue()
+			}
 		}
 	}
-	return total, sc.Err()
+	return total
+}
+
+// histogram returns the sum and count over the series of a histogram family.
+func (m metricSet) histogram(name string) (sum, count float64) {
+	if f := m[name]; f != nil {
+		for _, s := range f.GetMetric() {
+			sum += s.GetHistogram().GetSampleSum()
+			count += float64(s.GetHistogram().GetSampleCount())
+		}
+	}
+	return sum, count
 }
 
 // profile fetches a CPU profile of the next d into path.

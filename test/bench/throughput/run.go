@@ -36,13 +36,25 @@ type templateRef struct {
 }
 
 // workloads creates the resource templates (Deployments) once and the bindings of each run.
+// Each scheduler has its own copy of the templates, named after its label, so that its
+// bindings are named as Karmada's detector would name them and Karmada's binding
+// controller makes Works of their own when both schedulers run at once.
 type workloads struct {
 	kc   karmadaclientset.Interface
 	kube kubernetes.Interface
 	f    *fleet
 	// replicaScheduling is Duplicated or Divided.
 	replicaScheduling policyv1alpha1.ReplicaSchedulingType
-	refs              []templateRef
+	// refs are the templates by scheduler label, then workload.
+	refs map[string][]templateRef
+}
+
+// templateName is the name of workload i's template for the scheduler labelled label.
+func (w *workloads) templateName(i int, label string) string { return label + "-" + w.f.apps[i].name }
+
+// bindingName is the name of workload i's binding for the scheduler labelled label.
+func (w *workloads) bindingName(i int, label string) string {
+	return names.GenerateBindingName("Deployment", w.templateName(i, label))
 }
 
 // parallel runs fn for 0..n-1 on workers goroutines and returns the first error.
@@ -76,16 +88,22 @@ func parallel(n int, fn func(i int) error) error {
 
 // createTemplates creates (or finds) a Deployment per workload with its annotations. No
 // PropagationPolicy matches them, so Karmada's detector makes no binding of its own.
-func (w *workloads) createTemplates(ctx context.Context) error {
+func (w *workloads) createTemplates(ctx context.Context, labels []string) error {
 	if err := ensureNamespace(ctx, w.kube, w.f.namespace); err != nil {
 		return err
 	}
-	w.refs = make([]templateRef, len(w.f.apps))
-	return parallel(len(w.f.apps), func(i int) error {
+	w.refs = map[string][]templateRef{}
+	for _, l := range labels {
+		w.refs[l] = make([]templateRef, len(w.f.apps))
+	}
+	n := len(w.f.apps)
+	return parallel(n*len(labels), func(j int) error {
+		i, label := j%n, labels[j/n]
 		a := &w.f.apps[i]
+		name := w.templateName(i, label)
 		labels := map[string]string{"app": a.name, benchLabel: "true"}
 		d := &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Name: a.name, Namespace: w.f.namespace, Labels: labels, Annotations: a.annotations},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: w.f.namespace, Labels: labels, Annotations: a.annotations},
 			Spec: appsv1.DeploymentSpec{
 				Replicas: ptr.To(a.replicas),
 				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": a.name}},
@@ -100,12 +118,12 @@ func (w *workloads) createTemplates(ctx context.Context) error {
 		}
 		got, err := w.kube.AppsV1().Deployments(w.f.namespace).Create(ctx, d, metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
-			got, err = w.kube.AppsV1().Deployments(w.f.namespace).Get(ctx, a.name, metav1.GetOptions{})
+			got, err = w.kube.AppsV1().Deployments(w.f.namespace).Get(ctx, name, metav1.GetOptions{})
 		}
 		if err != nil {
-			return fmt.Errorf("creating the template %s: %w", a.name, err)
+			return fmt.Errorf("creating the template %s: %w", name, err)
 		}
-		w.refs[i] = templateRef{uid: got.UID, rv: got.ResourceVersion}
+		w.refs[label][i] = templateRef{uid: got.UID, rv: got.ResourceVersion}
 		return nil
 	})
 }
@@ -119,22 +137,23 @@ func (w *workloads) requests(a *app) corev1.ResourceList {
 
 // binding is the ResourceBinding Karmada's detector would make for workload i under a policy
 // with a cluster spread constraint (one cluster), for the given scheduler.
-func (w *workloads) binding(i int, schedulerName string) *workv1alpha2.ResourceBinding {
+func (w *workloads) binding(i int, s schedulerSpec) *workv1alpha2.ResourceBinding {
 	a := &w.f.apps[i]
+	ref := w.refs[s.label][i]
 	rs := &policyv1alpha1.ReplicaSchedulingStrategy{ReplicaSchedulingType: w.replicaScheduling}
 	if w.replicaScheduling == policyv1alpha1.ReplicaSchedulingTypeDivided {
 		rs.ReplicaDivisionPreference = policyv1alpha1.ReplicaDivisionPreferenceAggregated
 	}
 	return &workv1alpha2.ResourceBinding{
 		ObjectMeta: metav1.ObjectMeta{
-			Name: names.GenerateBindingName("Deployment", a.name), Namespace: w.f.namespace,
+			Name: w.bindingName(i, s.label), Namespace: w.f.namespace,
 			// The managed-by label is one of the labels Karmada's scheduler requires of a binding.
 			Labels: map[string]string{benchLabel: "true", workv1alpha2.BindingManagedByLabel: "kurator-throughput-bench"},
 		},
 		Spec: workv1alpha2.ResourceBindingSpec{
 			Resource: workv1alpha2.ObjectReference{
-				APIVersion: "apps/v1", Kind: "Deployment", Namespace: w.f.namespace, Name: a.name,
-				UID: w.refs[i].uid, ResourceVersion: w.refs[i].rv,
+				APIVersion: "apps/v1", Kind: "Deployment", Namespace: w.f.namespace, Name: w.templateName(i, s.label),
+				UID: ref.uid, ResourceVersion: ref.rv,
 			},
 			Replicas:            a.replicas,
 			ReplicaRequirements: &workv1alpha2.ReplicaRequirements{ResourceRequest: w.requests(a)},
@@ -145,7 +164,7 @@ func (w *workloads) binding(i int, schedulerName string) *workv1alpha2.ResourceB
 				}},
 				ReplicaScheduling: rs,
 			},
-			SchedulerName: schedulerName,
+			SchedulerName: s.schedulerName,
 		},
 	}
 }
@@ -160,8 +179,12 @@ type measurement struct {
 	cpu       time.Duration // the scheduler process's CPU time over elapsed
 	attempts  float64       // scheduling attempts (karmada_scheduler_schedule_attempts_total)
 	algorithm time.Duration // mean algorithm time per attempt
-	p50, p99  time.Duration // creation to Scheduled=True, per binding
-	rss       int64
+	// e2e is the mean time per attempt from taking the binding off the queue to its
+	// result written (algorithm, the spec and status patches): with Karmada's single
+	// scheduling worker, what sets the pace.
+	e2e      time.Duration
+	p50, p99 time.Duration // creation to Scheduled=True, per binding
+	rss      int64
 	// directGets counts resource templates kurator-scheduler read with an API call instead of
 	// its metadata informer (kurator_scheduler_template_direct_gets_total).
 	directGets float64
@@ -179,17 +202,94 @@ func (m *measurement) cpuRate() float64 {
 	return float64(m.bindings-m.failed) / m.cpu.Seconds()
 }
 
-// run creates every binding for p's scheduler and waits (at most timeout) until each is
-// Scheduled=True, watching the bindings.
-func (w *workloads) run(ctx context.Context, p *schedulerProc, schedulerName string, timeout time.Duration, profilePath string, profileFor time.Duration) (measurement, error) {
-	m := measurement{label: p.name, bindings: len(w.f.apps)}
+// lane is one scheduler's part of a run: its process and its bindings, which carry its
+// scheduler name and are made from its own copy of the templates.
+type lane struct {
+	p     *schedulerProc
+	spec  schedulerSpec
+	m     measurement
+	start metricSet
+	cpu0  time.Duration
+	// createdAt and scheduledAt are per workload.
+	createdAt, scheduledAt []time.Time
+	done                   int
+	last                   time.Time
+}
+
+// begin records the lane's starting point: CPU time and metrics.
+func (l *lane) begin() {
+	l.cpu0, _ = l.p.cpu()
+	l.start, _ = l.p.scrape()
+}
+
+// finish completes the lane's measurement from its starting point to now.
+func (l *lane) finish(start time.Time) {
+	m := &l.m
+	if l.last.IsZero() {
+		l.last = time.Now()
+	}
+	m.elapsed = l.last.Sub(start)
+	if cpu1, err := l.p.cpu(); err == nil {
+		m.cpu = cpu1 - l.cpu0
+	}
+	m.rss = l.p.rss()
+	end, err := l.p.scrape()
+	if err == nil && l.start != nil {
+		m.attempts = end.value("karmada_scheduler_schedule_attempts_total") - l.start.value("karmada_scheduler_schedule_attempts_total")
+		m.directGets = end.value("kurator_scheduler_template_direct_gets_total") - l.start.value("kurator_scheduler_template_direct_gets_total")
+		m.algorithm = meanDelta(l.start, end, "karmada_scheduler_scheduling_algorithm_duration_seconds")
+		m.e2e = meanDelta(l.start, end, "karmada_scheduler_e2e_scheduling_duration_seconds")
+	}
+	var lat []time.Duration
+	for i := range l.scheduledAt {
+		if !l.scheduledAt[i].IsZero() && !l.createdAt[i].IsZero() {
+			lat = append(lat, l.scheduledAt[i].Sub(l.createdAt[i]))
+		}
+	}
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		m.p50, m.p99 = lat[len(lat)/2], lat[(len(lat)*99)/100]
+	}
+}
+
+// meanDelta is the mean of a histogram's observations between two scrapes.
+func meanDelta(a, b metricSet, name string) time.Duration {
+	s0, n0 := a.histogram(name)
+	s1, n1 := b.histogram(name)
+	if n1 <= n0 {
+		return 0
+	}
+	return time.Duration((s1 - s0) / (n1 - n0) * float64(time.Second))
+}
+
+// run creates every lane's bindings, interleaved, and waits (at most timeout) until each is
+// Scheduled=True, watching the bindings. With several lanes their schedulers work at the
+// same time, under the same conditions.
+func (w *workloads) run(ctx context.Context, procs []*schedulerProc, specs []schedulerSpec, timeout time.Duration, profilePaths []string, profileFor time.Duration) ([]measurement, error) {
+	n := len(w.f.apps)
+	lanes := make([]*lane, len(procs))
+	index := make(map[string][2]int, n*len(procs))
+	for k := range procs {
+		lanes[k] = &lane{p: procs[k], spec: specs[k], m: measurement{label: specs[k].label, bindings: n},
+			createdAt: make([]time.Time, n), scheduledAt: make([]time.Time, n)}
+		for i := range w.f.apps {
+			index[w.bindingName(i, specs[k].label)] = [2]int{k, i}
+		}
+	}
+	results := func() []measurement {
+		out := make([]measurement, len(lanes))
+		for k, l := range lanes {
+			out[k] = l.m
+		}
+		return out
+	}
 	rbs := w.kc.WorkV1alpha2().ResourceBindings(w.f.namespace)
 	list, err := rbs.List(ctx, metav1.ListOptions{LabelSelector: benchLabel + "=true"})
 	if err != nil {
-		return m, fmt.Errorf("listing bindings: %w", err)
+		return results(), fmt.Errorf("listing bindings: %w", err)
 	}
 	if len(list.Items) > 0 {
-		return m, fmt.Errorf("%d bindings of an earlier run remain in %s", len(list.Items), w.f.namespace)
+		return results(), fmt.Errorf("%d bindings of an earlier run remain in %s", len(list.Items), w.f.namespace)
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -200,34 +300,30 @@ func (w *workloads) run(ctx context.Context, p *schedulerProc, schedulerName str
 		},
 	})
 	if err != nil {
-		return m, fmt.Errorf("watching bindings: %w", err)
+		return results(), fmt.Errorf("watching bindings: %w", err)
 	}
 	defer rw.Stop()
 
-	index := make(map[string]int, len(w.f.apps))
-	for i := range w.f.apps {
-		index[names.GenerateBindingName("Deployment", w.f.apps[i].name)] = i
+	for _, l := range lanes {
+		l.begin()
 	}
-	createdAt := make([]time.Time, len(w.f.apps))
-	var createErr error
-	cpu0, _ := p.cpu()
-	attempts0, _ := p.metric("karmada_scheduler_schedule_attempts_total")
-	algo0, _ := p.metric("karmada_scheduler_scheduling_algorithm_duration_seconds_sum")
-	algoN0, _ := p.metric("karmada_scheduler_scheduling_algorithm_duration_seconds_count")
-	gets0, _ := p.metric("kurator_scheduler_template_direct_gets_total")
-	profiled := make(chan struct{})
-	if profilePath != "" {
+	// Profiles are taken from the first binding on; the schedulers stop after they are saved.
+	var profiling sync.WaitGroup
+	for k, path := range profilePaths {
+		if path == "" {
+			continue
+		}
+		profiling.Add(1)
 		go func() {
-			defer close(profiled)
-			if err := p.profile(profileFor, profilePath); err != nil {
-				fmt.Printf("profiling %s: %v\n", p.name, err)
+			defer profiling.Done()
+			if err := lanes[k].p.profile(profileFor, path); err != nil {
+				fmt.Printf("profiling %s: %v\n", lanes[k].p.name, err)
 			}
 		}()
-	} else {
-		close(profiled)
 	}
-	// The profile is taken from the first binding on; the scheduler stops after it is saved.
 	defer func() {
+		profiled := make(chan struct{})
+		go func() { profiling.Wait(); close(profiled) }()
 		select {
 		case <-profiled:
 		case <-time.After(profileFor + 30*time.Second):
@@ -235,37 +331,44 @@ func (w *workloads) run(ctx context.Context, p *schedulerProc, schedulerName str
 	}()
 	start := time.Now()
 	createDone := make(chan struct{})
+	var createErr error
 	go func() {
 		defer close(createDone)
-		createErr = parallel(len(w.f.apps), func(i int) error {
-			_, err := rbs.Create(wctx, w.binding(i, schedulerName), metav1.CreateOptions{})
-			createdAt[i] = time.Now()
+		createErr = parallel(n*len(lanes), func(j int) error {
+			l, i := lanes[j%len(lanes)], j/len(lanes)
+			_, err := rbs.Create(wctx, w.binding(i, l.spec), metav1.CreateOptions{})
+			l.createdAt[i] = time.Now()
 			if err != nil {
-				return fmt.Errorf("creating binding %d: %w", i, err)
+				return fmt.Errorf("creating binding %d of %s: %w", i, l.spec.label, err)
 			}
 			return nil
 		})
-		m.created = time.Since(start)
+		created := time.Since(start)
+		for _, l := range lanes {
+			l.m.created = created
+		}
 	}()
 
-	scheduledAt := make([]time.Time, len(w.f.apps))
-	done := 0
-	var last time.Time
-	for done < len(w.f.apps) && m.reason == "" {
+	remaining, reason := len(lanes), ""
+	for remaining > 0 && reason == "" {
 		select {
 		case <-wctx.Done():
-			m.reason = fmt.Sprintf("timed out after %s with %d of %d bindings scheduled", timeout, done, len(w.f.apps))
+			reason = fmt.Sprintf("timed out after %s", timeout)
 		case ev, ok := <-rw.ResultChan():
 			if !ok {
-				m.reason = "the watch ended"
+				reason = "the watch ended"
 				break
 			}
 			rb, isRB := ev.Object.(*workv1alpha2.ResourceBinding)
 			if !isRB || (ev.Type != watch.Added && ev.Type != watch.Modified) {
 				continue
 			}
-			i, known := index[rb.Name]
-			if !known || !scheduledAt[i].IsZero() {
+			at, known := index[rb.Name]
+			if !known {
+				continue
+			}
+			l, i := lanes[at[0]], at[1]
+			if !l.scheduledAt[i].IsZero() {
 				continue
 			}
 			c := meta.FindStatusCondition(rb.Status.Conditions, workv1alpha2.Scheduled)
@@ -273,49 +376,28 @@ func (w *workloads) run(ctx context.Context, p *schedulerProc, schedulerName str
 				continue
 			}
 			if c.Status != metav1.ConditionTrue {
-				if c.Reason == workv1alpha2.BindingReasonNoClusterFit {
-					m.failed++ // not retried by Karmada: counts as finished
-				} else {
+				if c.Reason != workv1alpha2.BindingReasonNoClusterFit {
 					continue // retried
 				}
+				l.m.failed++ // not retried by Karmada: counts as finished
 			}
-			last = time.Now()
-			scheduledAt[i] = last
-			done++
+			l.last = time.Now()
+			l.scheduledAt[i] = l.last
+			l.done++
+			if l.done == n {
+				l.finish(start)
+				remaining--
+			}
+		}
+	}
+	for _, l := range lanes {
+		if l.done < n {
+			l.m.reason = fmt.Sprintf("%s with %d of %d bindings scheduled", reason, l.done, n)
+			l.finish(start)
 		}
 	}
 	<-createDone
-	if last.IsZero() {
-		last = time.Now()
-	}
-	m.elapsed = last.Sub(start)
-	if cpu1, err := p.cpu(); err == nil {
-		m.cpu = cpu1 - cpu0
-	}
-	attempts1, _ := p.metric("karmada_scheduler_schedule_attempts_total")
-	algo1, _ := p.metric("karmada_scheduler_scheduling_algorithm_duration_seconds_sum")
-	algoN1, _ := p.metric("karmada_scheduler_scheduling_algorithm_duration_seconds_count")
-	m.attempts = attempts1 - attempts0
-	gets1, _ := p.metric("kurator_scheduler_template_direct_gets_total")
-	m.directGets = gets1 - gets0
-	if n := algoN1 - algoN0; n > 0 {
-		m.algorithm = time.Duration((algo1 - algo0) / n * float64(time.Second))
-	}
-	m.rss = p.rss()
-	var lat []time.Duration
-	for i := range scheduledAt {
-		if !scheduledAt[i].IsZero() && !createdAt[i].IsZero() {
-			lat = append(lat, scheduledAt[i].Sub(createdAt[i]))
-		}
-	}
-	slices.Sort(lat)
-	if len(lat) > 0 {
-		m.p50, m.p99 = lat[len(lat)/2], lat[(len(lat)*99)/100]
-	}
-	if createErr != nil {
-		return m, createErr
-	}
-	return m, nil
+	return results(), createErr
 }
 
 // cleanup deletes the run's bindings, the Works Karmada's binding controller made from them
