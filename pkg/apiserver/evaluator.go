@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
@@ -52,6 +53,11 @@ type SchedulerEvaluatorOptions struct {
 	KarmadaConfig *rest.Config
 	// Querier replaces the HTTP client of the profiles' telemetry sources. For tests.
 	Querier telemetry.Querier
+	// Estimators, when enabled, connect the estimation to the members' scheduler-estimators.
+	Estimators *EstimatorOptions
+	// MultiTemplate mirrors Karmada's MultiplePodTemplatesScheduling feature gate: bindings
+	// of several components placed on one cluster are estimated in component sets.
+	MultiTemplate bool
 }
 
 // NewSchedulerEvaluator loads kurator-scheduler profiles (KubeSchedulerConfiguration files),
@@ -80,6 +86,13 @@ func NewSchedulerEvaluator(paths []string, clusters fleetstorage.ClusterLister, 
 // Start starts every profile's runtime (its telemetry source and template metadata cache)
 // and builds its plugins; they stop with ctx. Reviews get 503 until then.
 func (e *SchedulerEvaluator) Start(ctx context.Context) error {
+	if o := e.opts.Estimators; o != nil && o.Enabled && e.opts.KarmadaConfig != nil {
+		kube, err := kubernetes.NewForConfig(e.opts.KarmadaConfig)
+		if err != nil {
+			return fmt.Errorf("building the client that finds the scheduler-estimators: %w", err)
+		}
+		StartEstimators(ctx, o, kube, e.clusters)
+	}
 	for name, p := range e.profiles {
 		rt, err := scheduler.StartRuntime(ctx, p, scheduler.RuntimeOptions{KarmadaConfig: e.opts.KarmadaConfig, Querier: e.opts.Querier})
 		if err != nil {
@@ -141,12 +154,12 @@ func (e *SchedulerEvaluator) Evaluate(ctx context.Context, schedulerName string,
 	st := &scheduling.PlacementReviewStatus{SchedulerName: schedulerName, Replicas: spec.Replicas}
 	st.Notes = append(st.Notes, telemetryNotes(evaluation)...)
 
-	estimates, err := scheduler.Estimate(ctx, spec, clusters)
-	if err != nil {
-		st.Notes = append(st.Notes, "replica estimation failed, so Karmada would not schedule the binding now: "+err.Error())
+	estimates, errs := scheduler.Estimate(ctx, spec, clusters, e.opts.MultiTemplate)
+	for _, name := range sets.List(sets.KeySet(errs)) {
+		st.Notes = append(st.Notes, fmt.Sprintf("estimator %s failed, so Karmada's scheduler ignores its answers for this binding: %v", estimatorName(name), errs[name]))
 	}
-	if _, ok := estimates[schedulerEstimatorKey]; !ok && (spec.ReplicaRequirements != nil || len(spec.Components) > 0) {
-		st.Notes = append(st.Notes, "the members' scheduler-estimator services were not consulted (kurator-apiserver does not connect to them); estimates are the general estimator's, from each Cluster's resource summary")
+	if o := e.opts.Estimators; (o == nil || !o.Enabled) && (spec.ReplicaRequirements != nil || len(spec.Components) > 0) {
+		st.Notes = append(st.Notes, "the members' scheduler-estimator services were not asked (kurator-apiserver runs without --enable-scheduler-estimator): estimates are the general estimator's, from each Cluster's resource summary")
 	}
 	for _, c := range evaluation.Clusters {
 		st.Clusters = append(st.Clusters, clusterEvaluation(c, estimates))

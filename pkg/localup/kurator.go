@@ -55,6 +55,8 @@ func (e *Env) kuratorAPIServer() *Process {
 			// PlacementReview evaluates with the same profile kurator-scheduler runs.
 			"--scheduler-config=" + e.schedulerProfilePath(),
 			"--multiple-pod-templates-scheduling=true",
+			// Its estimates are those of the members' kurator-estimators, as Karmada's schedulers'.
+			"--enable-scheduler-estimator=true",
 		},
 		Env:   []string{"GOMEMLIMIT=" + apiserverMemLimit},
 		Ports: []int{port},

@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	clusterv1alpha1 "github.com/karmada-io/karmada/pkg/apis/cluster/v1alpha1"
+	policyv1alpha1 "github.com/karmada-io/karmada/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-io/karmada/pkg/apis/work/v1alpha2"
 	estimatorclient "github.com/karmada-io/karmada/pkg/estimator/client"
 	"github.com/karmada-io/karmada/pkg/scheduler/core"
@@ -254,22 +255,55 @@ func statusOrEmpty(s *workv1alpha2.ResourceBindingStatus) *workv1alpha2.Resource
 }
 
 // Estimate asks each of Karmada's registered replica estimators how many replicas of the
-// binding each cluster can take: the general estimator (from the clusters' resource summary)
-// is always there; the scheduler-estimator only when the process registered one. -1 means
-// the estimator has no opinion.
-func Estimate(ctx context.Context, spec *workv1alpha2.ResourceBindingSpec, clusters []*clusterv1alpha1.Cluster) (map[string][]workv1alpha2.TargetCluster, error) {
-	out := map[string][]workv1alpha2.TargetCluster{}
-	if spec.ReplicaRequirements == nil && len(spec.Components) == 0 {
-		return out, nil
+// binding each cluster can take, as Karmada's scheduler does: the general estimator (from
+// the clusters' resource summary) is always there; the scheduler-estimator only when the
+// process registered one. A workload of several components whose placement picks exactly
+// one cluster is asked for component sets when multiTemplate (Karmada's
+// MultiplePodTemplatesScheduling) is on. -1 means the estimator has no opinion. An estimator
+// that fails is left out of the answers with its error in errs: Karmada's scheduler ignores
+// its answer for the binding then.
+func Estimate(ctx context.Context, spec *workv1alpha2.ResourceBindingSpec, clusters []*clusterv1alpha1.Cluster, multiTemplate bool) (estimates map[string][]workv1alpha2.TargetCluster, errs map[string]error) {
+	estimates, errs = map[string][]workv1alpha2.TargetCluster{}, map[string]error{}
+	sets := multiTemplate && componentSets(spec)
+	if spec.ReplicaRequirements == nil && !sets {
+		return estimates, errs
 	}
 	for name, est := range estimatorclient.GetReplicaEstimators() {
-		res, err := est.MaxAvailableReplicas(ctx, estimatorclient.ReplicaEstimationRequest{Clusters: clusters, ReplicaRequirements: spec.ReplicaRequirements})
-		if err != nil {
-			return nil, fmt.Errorf("estimator %s: %w", name, err)
+		if !sets {
+			res, err := est.MaxAvailableReplicas(ctx, estimatorclient.ReplicaEstimationRequest{Clusters: clusters, ReplicaRequirements: spec.ReplicaRequirements})
+			if err != nil {
+				errs[name] = err
+				continue
+			}
+			estimates[name] = res
+			continue
 		}
-		out[name] = res
+		res, err := est.MaxAvailableComponentSets(ctx, estimatorclient.ComponentSetEstimationRequest{Clusters: clusters, Components: spec.Components, Namespace: spec.Resource.Namespace})
+		if err != nil {
+			errs[name] = err
+			continue
+		}
+		out := make([]workv1alpha2.TargetCluster, 0, len(res))
+		for _, r := range res {
+			out = append(out, workv1alpha2.TargetCluster{Name: r.Name, Replicas: r.Sets})
+		}
+		estimates[name] = out
 	}
-	return out, nil
+	return estimates, errs
+}
+
+// componentSets reports whether Karmada estimates the binding in component sets: it has
+// components and its placement spreads it over exactly one cluster.
+func componentSets(spec *workv1alpha2.ResourceBindingSpec) bool {
+	if len(spec.Components) == 0 || spec.Placement == nil {
+		return false
+	}
+	for _, sc := range spec.Placement.SpreadConstraints {
+		if sc.SpreadByField == policyv1alpha1.SpreadByFieldCluster && sc.MinGroups == 1 && sc.MaxGroups == 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // Select runs Karmada's own cluster selection (spread constraints, available replicas) and

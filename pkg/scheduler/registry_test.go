@@ -11,10 +11,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	clusterv1alpha1 "github.com/karmada-io/karmada/pkg/apis/cluster/v1alpha1"
+	policyv1alpha1 "github.com/karmada-io/karmada/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-io/karmada/pkg/apis/work/v1alpha2"
+	estimatorclient "github.com/karmada-io/karmada/pkg/estimator/client"
 	"github.com/karmada-io/karmada/pkg/scheduler/core"
 	karmadafw "github.com/karmada-io/karmada/pkg/scheduler/framework"
 	karmadaplugins "github.com/karmada-io/karmada/pkg/scheduler/framework/plugins"
@@ -242,9 +246,9 @@ func TestEvaluateMatchesKarmada(t *testing.T) {
 	if diff := cmp.Diff([]workv1alpha2.TargetCluster{{Name: "aliyun", Replicas: 2}}, targets); diff != "" {
 		t.Errorf("selection (-want +got):\n%s", diff)
 	}
-	est, err := Estimate(context.Background(), spec, clusters)
-	if err != nil {
-		t.Fatal(err)
+	est, errs := Estimate(context.Background(), spec, clusters, false)
+	if len(errs) > 0 {
+		t.Fatal(errs)
 	}
 	if g := est["general-estimator"]; len(g) != 3 || g[1].Name != "tencent" || g[1].Replicas != 192 {
 		t.Errorf("general estimator = %+v", g)
@@ -422,5 +426,48 @@ func TestUtilizationMovesPlacements(t *testing.T) {
 		if tc.reason != "" && !strings.Contains(fmt.Sprintf("%+v", got.Clusters[0]), tc.reason) {
 			t.Errorf("aliyun cpu %.0f%%: the evaluation does not say %q: %+v", 100*tc.cpu, tc.reason, got.Clusters[0])
 		}
+	}
+}
+
+// TestEstimateAsKarmada: an estimator that fails is left out with its error, as Karmada's
+// scheduler ignores it; a workload of several components spread to one cluster is estimated
+// in component sets when the multi-template gate is on, and not at all otherwise.
+func TestEstimateAsKarmada(t *testing.T) {
+	clusters, _ := seed()
+	// A scheduler-estimator without connections fails for every cluster.
+	estimatorclient.RegisterSchedulerEstimator(estimatorclient.NewSchedulerEstimator(estimatorclient.NewSchedulerEstimatorCache(), time.Second))
+	t.Cleanup(func() {
+		delete(estimatorclient.GetReplicaEstimators(), "scheduler-estimator")
+		delete(estimatorclient.GetUnschedulableReplicaEstimators(), "scheduler-estimator")
+	})
+	est, errs := Estimate(t.Context(), aiInteraction(), clusters, false)
+	if err := errs["scheduler-estimator"]; err == nil || !strings.Contains(err.Error(), "does not exist in estimator cache") {
+		t.Errorf("scheduler-estimator error = %v", err)
+	}
+	if _, ok := est["scheduler-estimator"]; ok || len(est["general-estimator"]) != 3 {
+		t.Errorf("estimates = %+v; want the general estimator's only", est)
+	}
+
+	cpu := func(v string) workv1alpha2.ComponentReplicaRequirements {
+		return workv1alpha2.ComponentReplicaRequirements{ResourceRequest: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(v)}}
+	}
+	spec := aiInteraction()
+	spec.ReplicaRequirements = nil
+	spec.Components = []workv1alpha2.Component{
+		{Name: "ps", Replicas: 1, ReplicaRequirements: ptr.To(cpu("4"))},
+		{Name: "worker", Replicas: 2, ReplicaRequirements: ptr.To(cpu("2"))},
+	}
+	spec.Placement.SpreadConstraints = []policyv1alpha1.SpreadConstraint{{SpreadByField: policyv1alpha1.SpreadByFieldCluster, MinGroups: 1, MaxGroups: 1}}
+	est, _ = Estimate(t.Context(), spec, clusters, true)
+	got := map[string]int32{}
+	for _, tc := range est["general-estimator"] {
+		got[tc.Name] = tc.Replicas
+	}
+	// 8 cpu per set: 64, 96 and 8 cpu allocatable.
+	if diff := cmp.Diff(map[string]int32{"aliyun": 8, "tencent": 12, "edge": 1}, got); diff != "" {
+		t.Errorf("component sets (-want +got):\n%s", diff)
+	}
+	if est, _ := Estimate(t.Context(), spec, clusters, false); len(est) != 0 {
+		t.Errorf("without the multi-template gate: estimates %+v, want none (no replica requirements)", est)
 	}
 }

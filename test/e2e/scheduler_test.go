@@ -170,6 +170,30 @@ func TestLatencyAwarePlacementBeatsStock(t *testing.T) {
 	if l := latency[want]; l.Neutral || l.WeightedScore <= latency[nearestTo(coreCluster(t), want)].WeightedScore {
 		t.Errorf("NetworkLatency does not prefer %s: %+v", want, latency)
 	}
+
+	// The review's replica estimates are those Karmada's schedulers get: the general
+	// estimator's and each member's scheduler-estimator (kurator-estimator) over gRPC, which
+	// kurator-apiserver connects to in the background.
+	eventually(t, time.Minute, "a review with every member's scheduler-estimator estimate", func(context.Context) (bool, string) {
+		r := explain(t, ns, "ai-interaction-deployment")
+		for _, c := range r.Status.Clusters {
+			by := map[string]int32{}
+			for _, e := range c.Estimates {
+				by[e.Estimator] = e.Replicas
+			}
+			g, okG := by[schedulingv1alpha1.EstimatorGeneral]
+			s, okS := by[schedulingv1alpha1.EstimatorSchedulerEstimator]
+			if !okG || !okS || g <= 0 || s <= 0 || c.EstimatedReplicas == nil || *c.EstimatedReplicas != min(g, s) {
+				return false, fmt.Sprintf("%s: estimates %+v, estimatedReplicas %v; notes %q", c.Name, c.Estimates, c.EstimatedReplicas, r.Status.Notes)
+			}
+		}
+		for _, n := range r.Status.Notes {
+			if strings.Contains(n, "estimator") {
+				return false, "note: " + n
+			}
+		}
+		return true, ""
+	})
 }
 
 // explain creates a PlacementReview of a binding with kubectl and returns the answer.

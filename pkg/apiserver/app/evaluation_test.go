@@ -154,7 +154,7 @@ func TestPlacementReviewWithSchedulerProfile(t *testing.T) {
 	if strings.Join(selected, ",") != "aliyun,tencent" || got.Status.SchedulerName != "kurator-scheduler" || got.Status.Replicas != 3 {
 		t.Errorf("selected %v by %s for %d replicas; want aliyun,tencent by kurator-scheduler for 3", selected, got.Status.SchedulerName, got.Status.Replicas)
 	}
-	if !strings.Contains(strings.Join(got.Status.Notes, "\n"), "scheduler-estimator services were not consulted") {
+	if !strings.Contains(strings.Join(got.Status.Notes, "\n"), "scheduler-estimator services were not asked (kurator-apiserver runs without --enable-scheduler-estimator)") {
 		t.Errorf("notes %q do not say the scheduler-estimator was not consulted", got.Status.Notes)
 	}
 

@@ -66,6 +66,8 @@ type Options struct {
 	// SchedulerConfigs are kurator-scheduler profiles (KubeSchedulerConfiguration files)
 	// PlacementReviews are evaluated with, one per scheduler name.
 	SchedulerConfigs []string
+	// Estimators connect PlacementReviews to the members' scheduler-estimator services.
+	Estimators *apiserver.EstimatorOptions
 
 	// Karmada, when not nil, replaces the informers of the Karmada apiserver (Clusters,
 	// ResourceBindings, Volcano Jobs, PriorityClasses); --kubeconfig is then optional. For tests.
@@ -95,6 +97,7 @@ func NewOptions() *Options {
 		TelemetryMaxSampleAge:    telemetry.DefaultMaxSampleAge,
 		TelemetryQueryTimeout:    telemetry.DefaultTimeout,
 		BatchDefaultRuntime:      batchjob.DefaultRuntime,
+		Estimators:               apiserver.NewEstimatorOptions(),
 	}
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = schema.GroupVersions(scheme.StorageVersions)
 
@@ -149,6 +152,7 @@ func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 		"kurator-scheduler profile (the KubeSchedulerConfiguration file kurator-scheduler runs with --config) that PlacementReviews "+
 			"naming its schedulerName are evaluated with; repeat it for several schedulers. Without any, PlacementReviews are validated "+
 			"and answered with 503 Service Unavailable.")
+	o.Estimators.AddFlags(fss.FlagSet("scheduling"))
 	fss.FlagSet("batch").DurationVar(&o.BatchDefaultRuntime, "batch-default-runtime", o.BatchDefaultRuntime,
 		"Runtime BatchJob assumes, for slack, for Volcano Jobs without spec.runningEstimate. Use the fleet-queue controller's value.")
 	fss.FlagSet("secure serving").StringSliceVar(&o.AlternateDNS, "self-signed-cert-dns-names", o.AlternateDNS,
@@ -190,6 +194,7 @@ func (o *Options) Validate() error {
 			errs = append(errs, fmt.Errorf("%s must be a positive duration, such as 10s", f.name))
 		}
 	}
+	errs = append(errs, o.Estimators.Validate()...)
 	if o.TelemetryMaxSampleAge > 0 && o.TelemetryMaxSampleAge < o.TelemetryRefreshInterval {
 		errs = append(errs, fmt.Errorf("--telemetry-max-sample-age (%s) must be at least --telemetry-refresh-interval (%s), or every sample would be stale before the next refresh",
 			o.TelemetryMaxSampleAge, o.TelemetryRefreshInterval))
@@ -247,6 +252,8 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		evaluator, err := apiserver.NewSchedulerEvaluator(o.SchedulerConfigs, extra.Karmada.Clusters(), apiserver.SchedulerEvaluatorOptions{
 			KarmadaConfig: serverConfig.ClientConfig,
 			Querier:       o.SchedulerQuerier,
+			Estimators:    o.Estimators,
+			MultiTemplate: o.MultiplePodTemplatesScheduling,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("loading --scheduler-config: %w", err)
