@@ -10,8 +10,14 @@ import (
 
 const metricsNamespace = "kurator_telemetry"
 
-// metrics are the Source's own Prometheus metrics.
+// sourceLabel names the Thanos Query a series is about, by URL (which carries no
+// credentials: Config refuses them): a process with several sources (kurator-apiserver, one
+// per Thanos Query URL of the fleets) reports each on its own.
+const sourceLabel = "source"
+
+// metrics are the Source's own Prometheus metrics, with its source label.
 type metrics struct {
+	source   string
 	duration *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
 	warnings *prometheus.CounterVec
@@ -22,28 +28,29 @@ type metrics struct {
 
 func newMetrics(src *Source) *metrics {
 	return &metrics{
+		source: src.cfg.URL,
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: metricsNamespace, Name: "query_duration_seconds",
 			Help:    "Duration of the catalogue queries against Thanos Query, by catalogue entry.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"query"}),
+		}, []string{sourceLabel, "query"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "query_errors_total",
 			Help: "Failed catalogue queries, by catalogue entry and error type (timeout, http, bad_data, execution, connection, ...).",
-		}, []string{"query", "type"}),
+		}, []string{sourceLabel, "query", "type"}),
 		warnings: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "query_warnings_total",
 			Help: "Answers that came with warnings (Thanos partial responses), by catalogue entry.",
-		}, []string{"query"}),
+		}, []string{sourceLabel, "query"}),
 		series: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: metricsNamespace, Name: "series",
 			Help: "Series accepted from the last successful answer, by catalogue entry.",
-		}, []string{"query"}),
+		}, []string{sourceLabel, "query"}),
 		dropped: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: metricsNamespace, Name: "series_dropped",
 			Help: "Series of the last successful answer that were ignored, by catalogue entry and reason.",
-		}, []string{"query", "reason"}),
-		ages: &ageCollector{src: src},
+		}, []string{sourceLabel, "query", "reason"}),
+		ages: &ageCollector{sources: map[string]*Source{src.cfg.URL: src}},
 	}
 }
 
@@ -73,7 +80,9 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 				m.dropped = are.ExistingCollector.(*prometheus.GaugeVec)
 			case 5:
 				existing := are.ExistingCollector.(*ageCollector)
-				existing.set(m.ages.source())
+				for name, src := range m.ages.all() {
+					existing.add(name, src)
+				}
 				m.ages = existing
 			}
 		default:
@@ -84,17 +93,26 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 }
 
 func (m *metrics) observe(st *QueryStatus, err error) {
-	m.duration.WithLabelValues(st.Name).Observe(st.Duration.Seconds())
+	m.duration.WithLabelValues(m.source, st.Name).Observe(st.Duration.Seconds())
 	if err != nil {
-		m.errors.WithLabelValues(st.Name, errorType(err)).Inc()
+		m.errors.WithLabelValues(m.source, st.Name, errorType(err)).Inc()
 		return
 	}
 	if len(st.Warnings) > 0 {
-		m.warnings.WithLabelValues(st.Name).Inc()
+		m.warnings.WithLabelValues(m.source, st.Name).Inc()
 	}
-	m.series.WithLabelValues(st.Name).Set(float64(st.Series))
+	m.series.WithLabelValues(m.source, st.Name).Set(float64(st.Series))
 	for _, reason := range []string{DropNaN, DropInfinite, DropOutOfRange, DropMissingLabel, DropUnknownCluster, DropUnknownDest, DropDuplicate, DropNoTraffic, DropNegativeLatency} {
-		m.dropped.WithLabelValues(st.Name, reason).Set(float64(st.Dropped[reason]))
+		m.dropped.WithLabelValues(m.source, st.Name, reason).Set(float64(st.Dropped[reason]))
+	}
+}
+
+// stopped forgets the gauges of a source that stopped, unless a newer source of the same
+// URL has taken its place; the counters and histograms stay, as cumulative series do.
+func (m *metrics) stopped(src *Source) {
+	if m.ages.remove(m.source, src) {
+		m.series.DeletePartialMatch(prometheus.Labels{sourceLabel: m.source})
+		m.dropped.DeletePartialMatch(prometheus.Labels{sourceLabel: m.source})
 	}
 }
 
@@ -118,31 +136,48 @@ func errorType(err error) string {
 	}
 }
 
-// ageCollector reports, at scrape time, how old the snapshot and each query's data are.
+// ageCollector reports, at scrape time, how old each source's snapshot and each query's
+// data are.
 type ageCollector struct {
-	mu  sync.Mutex
-	src *Source
+	mu sync.Mutex
+	// sources are the running sources by source label; the latest of a URL wins.
+	sources map[string]*Source
 }
 
 var (
 	snapshotAgeDesc = prometheus.NewDesc(metricsNamespace+"_snapshot_age_seconds",
-		"Seconds since the current snapshot was built (the refresh loop is alive while this stays below the refresh interval).", nil, nil)
+		"Seconds since the current snapshot was built (the refresh loop is alive while this stays below the refresh interval).", []string{sourceLabel}, nil)
 	dataAgeDesc = prometheus.NewDesc(metricsNamespace+"_data_age_seconds",
-		"Seconds since each catalogue query last succeeded; its samples are at least this old.", []string{"query"}, nil)
+		"Seconds since each catalogue query last succeeded; its samples are at least this old.", []string{sourceLabel, "query"}, nil)
 	staleDesc = prometheus.NewDesc(metricsNamespace+"_stale",
-		"1 when a catalogue query's data is older than maxSampleAge (plugins then score neutrally), by catalogue entry.", []string{"query"}, nil)
+		"1 when a catalogue query's data is older than maxSampleAge (plugins then score neutrally), by catalogue entry.", []string{sourceLabel, "query"}, nil)
 )
 
-func (a *ageCollector) set(s *Source) {
+func (a *ageCollector) add(name string, s *Source) {
 	a.mu.Lock()
-	a.src = s
+	a.sources[name] = s
 	a.mu.Unlock()
 }
 
-func (a *ageCollector) source() *Source {
+// remove forgets s under name, and reports whether it was there.
+func (a *ageCollector) remove(name string, s *Source) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.src
+	if a.sources[name] != s {
+		return false
+	}
+	delete(a.sources, name)
+	return true
+}
+
+func (a *ageCollector) all() map[string]*Source {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]*Source, len(a.sources))
+	for k, v := range a.sources {
+		out[k] = v
+	}
+	return out
 }
 
 // Describe implements prometheus.Collector.
@@ -154,24 +189,22 @@ func (a *ageCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (a *ageCollector) Collect(ch chan<- prometheus.Metric) {
-	src := a.source()
-	if src == nil {
-		return
-	}
-	snap := src.Snapshot()
-	now := src.now()
-	if !snap.Time.IsZero() {
-		ch <- prometheus.MustNewConstMetric(snapshotAgeDesc, prometheus.GaugeValue, now.Sub(snap.Time).Seconds())
-	}
-	for _, q := range snap.Queries {
-		stale := 1.0
-		if !q.LastSuccess.IsZero() {
-			age := now.Sub(q.LastSuccess)
-			ch <- prometheus.MustNewConstMetric(dataAgeDesc, prometheus.GaugeValue, age.Seconds(), q.Name)
-			if age <= snap.MaxSampleAge {
-				stale = 0
-			}
+	for name, src := range a.all() {
+		snap := src.Snapshot()
+		now := src.now()
+		if !snap.Time.IsZero() {
+			ch <- prometheus.MustNewConstMetric(snapshotAgeDesc, prometheus.GaugeValue, now.Sub(snap.Time).Seconds(), name)
 		}
-		ch <- prometheus.MustNewConstMetric(staleDesc, prometheus.GaugeValue, stale, q.Name)
+		for _, q := range snap.Queries {
+			stale := 1.0
+			if !q.LastSuccess.IsZero() {
+				age := now.Sub(q.LastSuccess)
+				ch <- prometheus.MustNewConstMetric(dataAgeDesc, prometheus.GaugeValue, age.Seconds(), name, q.Name)
+				if age <= snap.MaxSampleAge {
+					stale = 0
+				}
+			}
+			ch <- prometheus.MustNewConstMetric(staleDesc, prometheus.GaugeValue, stale, name, q.Name)
+		}
 	}
 }

@@ -145,6 +145,7 @@ func (s *Source) resources() []corev1.ResourceName {
 // Run refreshes now and then every refresh interval until ctx is done.
 func (s *Source) Run(ctx context.Context) {
 	klog.InfoS("Starting telemetry refresh", "url", s.cfg.URL, "interval", s.cfg.RefreshInterval.Duration, "queries", len(s.entries))
+	defer s.metrics.stopped(s)
 	wait.UntilWithContext(ctx, func(ctx context.Context) { s.Refresh(ctx) }, s.cfg.RefreshInterval.Duration)
 }
 

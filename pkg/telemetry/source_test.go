@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -201,9 +202,74 @@ func TestSourceRefresh(t *testing.T) {
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
 # HELP kurator_telemetry_snapshot_age_seconds Seconds since the current snapshot was built (the refresh loop is alive while this stays below the refresh interval).
 # TYPE kurator_telemetry_snapshot_age_seconds gauge
-kurator_telemetry_snapshot_age_seconds 0
+kurator_telemetry_snapshot_age_seconds{source="`+srv.URL+`"} 0
 `), "kurator_telemetry_snapshot_age_seconds"); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestSourcesShareARegistry: two sources in one registry (kurator-apiserver's, one per Thanos
+// Query) report on their own, by source label; a stopped source's ages and gauges go, its
+// counters stay.
+func TestSourcesShareARegistry(t *testing.T) {
+	_, good := newFakeProm(t, healthyAnswers)
+	down := httptest.NewServer(http.NotFoundHandler())
+	downURL := down.URL
+	down.Close()
+	now := testNow
+	reg := prometheus.NewRegistry()
+	clock := WithClock(func() time.Time { return now })
+	a, err := NewSource(Config{URL: good.URL}, clock, WithRegisterer(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewSource(Config{URL: downURL}, clock, WithRegisterer(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Refresh(t.Context())
+	b.Refresh(t.Context())
+	stale := map[string]float64{}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "kurator_telemetry_stale" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			var src, q string
+			for _, l := range m.GetLabel() {
+				switch l.GetName() {
+				case "source":
+					src = l.GetValue()
+				case "query":
+					q = l.GetValue()
+				}
+			}
+			stale[src+" "+q] = m.GetGauge().GetValue()
+		}
+	}
+	if stale[good.URL+" latency"] != 0 || stale[downURL+" latency"] != 1 || len(stale) != 12 {
+		t.Errorf("stale by source and query = %v; want 6 queries of each source, fresh for %s, stale for %s", stale, good.URL, downURL)
+	}
+	if got := testutil.ToFloat64(b.metrics.errors.WithLabelValues(downURL, "latency", "connection")); got != 1 {
+		t.Errorf("connection errors of the second source = %v", got)
+	}
+
+	// a stops: its ages and gauges go, the counters stay.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	a.Run(ctx)
+	if n := testutil.CollectAndCount(reg, "kurator_telemetry_stale"); n != 6 {
+		t.Errorf("stale series after the first source stopped = %d; want the second's 6", n)
+	}
+	if n := testutil.CollectAndCount(reg, "kurator_telemetry_series"); n != 0 {
+		t.Errorf("series gauges after the first source stopped = %d; want 0 (the second never succeeded)", n)
+	}
+	if n := testutil.CollectAndCount(reg, "kurator_telemetry_query_duration_seconds"); n != 12 {
+		t.Errorf("duration histograms = %d; want both sources' 6", n)
 	}
 }
 
@@ -228,7 +294,7 @@ func TestSourcePartialResponse(t *testing.T) {
 	if len(snap.Problems()) != 1 || !strings.Contains(snap.Problems()[0], "partially") {
 		t.Errorf("problems = %v", snap.Problems())
 	}
-	if got := testutil.ToFloat64(s.metrics.warnings.WithLabelValues("utilization/cpu")); got != 1 {
+	if got := testutil.ToFloat64(s.metrics.warnings.WithLabelValues(srv.URL, "utilization/cpu")); got != 1 {
 		t.Errorf("warnings metric = %v", got)
 	}
 	_ = reg
@@ -281,7 +347,7 @@ func TestSourceFailuresKeepSamplesUntilStale(t *testing.T) {
 		if !st.LastSuccess.Equal(first.Queries[0].LastSuccess) {
 			t.Errorf("%s: last success %s; want the first refresh's", name, st.LastSuccess)
 		}
-		if got := testutil.ToFloat64(s.metrics.errors.WithLabelValues(name, typ)); got != 1 {
+		if got := testutil.ToFloat64(s.metrics.errors.WithLabelValues(s.metrics.source, name, typ)); got != 1 {
 			t.Errorf("%s: errors{type=%s} = %v (status %q)", name, typ, got, st.Error)
 		}
 	}
@@ -326,7 +392,7 @@ func TestSourceConnectionRefused(t *testing.T) {
 		if q.Error == "" || !q.LastSuccess.IsZero() {
 			t.Errorf("%s: %+v", q.Name, q)
 		}
-		if got := testutil.ToFloat64(s.metrics.errors.WithLabelValues(q.Name, "connection")); got != 1 {
+		if got := testutil.ToFloat64(s.metrics.errors.WithLabelValues(url, q.Name, "connection")); got != 1 {
 			t.Errorf("%s: connection errors = %v (%s)", q.Name, got, q.Error)
 		}
 	}

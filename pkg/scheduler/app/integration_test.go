@@ -284,7 +284,7 @@ func TestSchedulerIntegration(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		for _, m := range []string{"kurator_telemetry_query_duration_seconds", `kurator_telemetry_stale{query="latency"} 0`, "kurator_telemetry_snapshot_age_seconds"} {
+		for _, m := range []string{"kurator_telemetry_query_duration_seconds", `kurator_telemetry_stale{query="latency",source="` + thanosURL + `"} 0`, "kurator_telemetry_snapshot_age_seconds"} {
 			if !strings.Contains(string(body), m) {
 				t.Errorf("metrics lack %s", m)
 			}
