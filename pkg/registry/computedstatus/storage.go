@@ -1,7 +1,8 @@
 // Package computedstatus is the storage shared by kurator's stored kinds whose status is
 // computed on every read rather than stored (Fleet, FleetQueue): the generic registry's
 // store with a decorator that fills in the status, a watch that decorates events from the
-// watch cache too, and a status subresource through which only metadata can change.
+// watch cache too, and a status subresource through which only metadata can change; the
+// strategies of both, configured for a kind by a Kind; and the tables of `kubectl get`.
 package computedstatus
 
 import (

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"kurator.dev/kurator/pkg/apis/batch"
+	"kurator.dev/kurator/pkg/registry/computedstatus"
 )
 
 // none and unknown are what table cells show for an unset and an unknown value, as kubectl does.
@@ -45,30 +46,7 @@ type tableConvertor struct {
 
 // ConvertToTable converts a FleetQueue or a FleetQueueList into a table.
 func (c tableConvertor) ConvertToTable(ctx context.Context, obj runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	table := &metav1.Table{}
-	if opts, ok := tableOptions.(*metav1.TableOptions); !ok || !opts.NoHeaders {
-		table.ColumnDefinitions = tableColumns
-	}
-	switch o := obj.(type) {
-	case *batch.FleetQueue:
-		table.Rows = []metav1.TableRow{c.row(o)}
-		table.ResourceVersion = o.ResourceVersion
-	case *batch.FleetQueueList:
-		table.Rows = make([]metav1.TableRow, 0, len(o.Items))
-		for i := range o.Items {
-			table.Rows = append(table.Rows, c.row(&o.Items[i]))
-		}
-		list, err := meta.ListAccessor(o)
-		if err != nil {
-			return nil, err
-		}
-		table.ResourceVersion = list.GetResourceVersion()
-		table.Continue = list.GetContinue()
-		table.RemainingItemCount = list.GetRemainingItemCount()
-	default:
-		return nil, fmt.Errorf("cannot convert %T to a table: expected a FleetQueue or a FleetQueueList", obj)
-	}
-	return table, nil
+	return computedstatus.ConvertToTable[*batch.FleetQueue, *batch.FleetQueueList](obj, tableOptions, "FleetQueue", tableColumns, c.row)
 }
 
 func (c tableConvertor) row(q *batch.FleetQueue) metav1.TableRow {

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"kurator.dev/kurator/pkg/apis/fleet"
+	"kurator.dev/kurator/pkg/registry/computedstatus"
 )
 
 // none and unknown are what table cells show for an unset and an unknown value, as kubectl does.
@@ -40,30 +41,7 @@ type tableConvertor struct {
 
 // ConvertToTable converts a Fleet or a FleetList into a table.
 func (c tableConvertor) ConvertToTable(ctx context.Context, obj runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	table := &metav1.Table{}
-	if opts, ok := tableOptions.(*metav1.TableOptions); !ok || !opts.NoHeaders {
-		table.ColumnDefinitions = tableColumns
-	}
-	switch o := obj.(type) {
-	case *fleet.Fleet:
-		table.Rows = []metav1.TableRow{c.row(o)}
-		table.ResourceVersion = o.ResourceVersion
-	case *fleet.FleetList:
-		table.Rows = make([]metav1.TableRow, 0, len(o.Items))
-		for i := range o.Items {
-			table.Rows = append(table.Rows, c.row(&o.Items[i]))
-		}
-		list, err := meta.ListAccessor(o)
-		if err != nil {
-			return nil, err
-		}
-		table.ResourceVersion = list.GetResourceVersion()
-		table.Continue = list.GetContinue()
-		table.RemainingItemCount = list.GetRemainingItemCount()
-	default:
-		return nil, fmt.Errorf("cannot convert %T to a table: expected a Fleet or a FleetList", obj)
-	}
-	return table, nil
+	return computedstatus.ConvertToTable[*fleet.Fleet, *fleet.FleetList](obj, tableOptions, "Fleet", tableColumns, c.row)
 }
 
 func (c tableConvertor) row(f *fleet.Fleet) metav1.TableRow {
