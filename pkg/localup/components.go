@@ -6,9 +6,17 @@ import (
 	"strings"
 )
 
-// apiserverMemLimit is the Go soft memory limit of each kube-apiserver: it makes the garbage
-// collector work harder before the heap doubles, which keeps four apiservers affordable.
-const apiserverMemLimit = "200MiB"
+// apiserverMemLimit is the Go soft memory limit of each member's kube-apiserver and of
+// kurator-apiserver: it makes the garbage collector work harder before the heap doubles,
+// which keeps the apiservers affordable. Keep it well above their live heap (about 130 MiB
+// for a member with the seed scenario): near the limit the collector runs several times a
+// second and takes up to half a core per apiserver.
+const apiserverMemLimit = "400MiB"
+
+// karmadaAPIServerMemLimit is the Karmada apiserver's: it holds every resource template,
+// binding and Work of the fleet (a live heap near 400 MiB with the throughput bench's 2,000
+// templates and 2,000 bindings), so its limit is only a backstop.
+const karmadaAPIServerMemLimit = "1GiB"
 
 // KarmadaFeatureGates are the Karmada feature gates every Karmada component runs with.
 const KarmadaFeatureGates = "MultiplePodTemplatesScheduling=true,PriorityBasedScheduling=true,Failover=true"
@@ -47,7 +55,7 @@ func (e *Env) etcd() *Process {
 }
 
 // kubeAPIServer is a kube-apiserver: the Karmada apiserver (cluster "karmada") or a member's.
-func (e *Env) kubeAPIServer(cluster string, port int, etcdPrefix, kubeconfig string, extra ...string) *Process {
+func (e *Env) kubeAPIServer(cluster string, port int, etcdPrefix, kubeconfig, memLimit string, extra ...string) *Process {
 	name := cluster + "-apiserver"
 	serving := e.PKI.Serving[name]
 	sa := e.PKI.ServiceAccount[cluster]
@@ -79,7 +87,7 @@ func (e *Env) kubeAPIServer(cluster string, port int, etcdPrefix, kubeconfig str
 	return &Process{
 		Name:   name,
 		Binary: e.Layout.Tool("kube-apiserver"),
-		Env:    []string{"GOMEMLIMIT=" + apiserverMemLimit},
+		Env:    []string{"GOMEMLIMIT=" + memLimit},
 		Args:   append(args, extra...),
 		Ports:  []int{port},
 		Ready:  apiserverProbe(kubeconfig),
@@ -87,14 +95,14 @@ func (e *Env) kubeAPIServer(cluster string, port int, etcdPrefix, kubeconfig str
 }
 
 func (e *Env) karmadaAPIServer() *Process {
-	return e.kubeAPIServer("karmada", e.Ports.KarmadaAPIServer, "/registry", e.Layout.KarmadaKubeconfig(),
+	return e.kubeAPIServer("karmada", e.Ports.KarmadaAPIServer, "/registry", e.Layout.KarmadaKubeconfig(), karmadaAPIServerMemLimit,
 		// As Karmada deploys it: no pods run here, so pod-centric admission is off.
 		"--disable-admission-plugins=StorageObjectInUseProtection,ServiceAccount",
 	)
 }
 
 func (e *Env) memberAPIServer(m *Member) *Process {
-	return e.kubeAPIServer(m.Name, e.Ports.Members[m.Name].APIServer, "/members/"+m.Name, e.Layout.MemberKubeconfig(m.Name),
+	return e.kubeAPIServer(m.Name, e.Ports.Members[m.Name].APIServer, "/members/"+m.Name, e.Layout.MemberKubeconfig(m.Name), apiserverMemLimit,
 		"--token-auth-file="+filepath.Join(e.Layout.Config(), m.Name+"-tokens.csv"),
 	)
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,8 +39,10 @@ type ProcessRecord struct {
 	PID       int      `json:"pid"`
 	StartTime uint64   `json:"startTime"`
 	Command   []string `json:"command"`
-	Log       string   `json:"log"`
-	Ports     []int    `json:"ports,omitempty"`
+	// Env is what the process's environment adds to kurator-up's (Process.Env).
+	Env   []string `json:"env,omitempty"`
+	Log   string   `json:"log"`
+	Ports []int    `json:"ports,omitempty"`
 	// Order is the start order; down stops processes in reverse order.
 	Order int `json:"order"`
 	// BinaryModTime is the modification time of the binary when the process started, so a
@@ -186,7 +189,7 @@ func (s *Supervisor) Start(p *Process) (bool, error) {
 	s.exited[p.Name] = done
 	s.state.Processes[p.Name] = ProcessRecord{
 		Name: p.Name, PID: cmd.Process.Pid, StartTime: startTime,
-		Command: append([]string{p.Binary}, p.Args...), Log: logPath, Ports: p.Ports,
+		Command: append([]string{p.Binary}, p.Args...), Env: p.Env, Log: logPath, Ports: p.Ports,
 		Order: s.nextOrderLocked(), BinaryModTime: binInfo.ModTime(),
 	}
 	s.startedNow = append(s.startedNow, p.Name)
@@ -210,6 +213,9 @@ func (s *Supervisor) staleReason(p *Process) string {
 	want := append([]string{p.Binary}, p.Args...)
 	if strings.Join(rec.Command, "\x00") != strings.Join(want, "\x00") {
 		return "its command line changed"
+	}
+	if !slices.Equal(rec.Env, p.Env) {
+		return "its environment changed"
 	}
 	if info, err := os.Stat(p.Binary); err == nil && !rec.BinaryModTime.IsZero() && !info.ModTime().Equal(rec.BinaryModTime) {
 		return "its binary was rebuilt"

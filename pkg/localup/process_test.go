@@ -123,6 +123,21 @@ func TestStartRestartsAProcessWhoseCommandChanged(t *testing.T) {
 	if len(restarted) != 1 || !strings.Contains(restarted[0], "command line changed") {
 		t.Errorf("restarts reported: %v", restarted)
 	}
+	// The same command with another environment (a memory limit, say) is stale too; the
+	// same environment again is not.
+	second := sup.Records()[0]
+	if started, err := sup.Start(&Process{Name: "s", Binary: sleep, Args: []string{"301"}, Env: []string{"GOMEMLIMIT=1GiB"}}); err != nil || !started {
+		t.Fatalf("start with a new environment: started=%v err=%v", started, err)
+	}
+	if Alive(second) {
+		t.Error("the instance with the old environment still runs")
+	}
+	if started, err := sup.Start(&Process{Name: "s", Binary: sleep, Args: []string{"301"}, Env: []string{"GOMEMLIMIT=1GiB"}}); err != nil || started {
+		t.Fatalf("start with the same environment: started=%v err=%v; want the running one kept", started, err)
+	}
+	if len(restarted) != 2 || !strings.Contains(restarted[1], "environment changed") {
+		t.Errorf("restarts reported: %v", restarted)
+	}
 	if err := sup.StopAll(); err != nil {
 		t.Fatal(err)
 	}
