@@ -41,9 +41,10 @@ func New() *Plugin { return &Plugin{} }
 func (p *Plugin) Name() string { return Name }
 
 // Filter implements karmadafw.FilterPlugin. Without the binding cache it cannot see the
-// binding's annotations: no opinion. Karmada calls FilterWithContext instead.
+// binding's annotations: no opinion (nil, which Karmada reads as success without an
+// allocation per cluster). Karmada calls FilterWithContext instead.
 func (p *Plugin) Filter(_ context.Context, _ *workv1alpha2.ResourceBindingSpec, _ *workv1alpha2.ResourceBindingStatus, _ *clusterv1alpha1.Cluster) *karmadafw.Result {
-	return karmadafw.NewResult(karmadafw.Success)
+	return nil
 }
 
 // FilterWithContext implements karmadafw.FilterPluginWithContext: a binding pinned by the
@@ -51,7 +52,7 @@ func (p *Plugin) Filter(_ context.Context, _ *workv1alpha2.ResourceBindingSpec, 
 func (p *Plugin) FilterWithContext(fc *karmadafw.FilterContext) *karmadafw.Result {
 	pinned, ok := Pinned(fc.ResourceBindingIndexer, fc.BindingSpec)
 	if !ok || pinned == fc.Cluster.Name {
-		return karmadafw.NewResult(karmadafw.Success)
+		return nil
 	}
 	reason := fmt.Sprintf("the fleet queue dispatched this Volcano Job to cluster %s", pinned)
 	if v := klog.V(4); v.Enabled() {
