@@ -2,8 +2,8 @@
 # test.sh runs every test of the project against a real environment: it starts one with
 # kurator-up unless one is running (and stops what it started at the end, unless
 # KURATOR_KEEP=1), runs the unit and integration tests with KURATOR_REQUIRE_ENV=1 (so an
-# integration test fails rather than skips when the environment is missing), the fuzz
-# targets for a bounded time, and the end-to-end suite.
+# integration test fails rather than skips when the environment is missing), every Go
+# benchmark once, the fuzz targets for a bounded time, and the end-to-end suite.
 set -o errexit -o nounset -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,6 +33,17 @@ eval "$("${UP}" env)"
 
 step "unit and integration tests"
 KURATOR_REQUIRE_ENV=1 go test -count=1 $(go list ./... | grep -v /test/e2e)
+
+# Each Go benchmark once: they must keep running (their figures come from `go test -bench`
+# by hand and from test/bench, never from this step).
+step "benchmarks, one iteration each"
+bench_log=$(mktemp)
+if ! go test -count=1 -run '^$' -bench . -benchtime 1x $(go list ./... | grep -v /test/e2e) >"${bench_log}" 2>&1; then
+  cat "${bench_log}"
+  rm -f "${bench_log}"
+  exit 1
+fi
+rm -f "${bench_log}"
 
 step "fuzzing for ${FUZZ_TIME} per target"
 go test -run '^$' -fuzz '^FuzzDecodeValidate$' -fuzztime "${FUZZ_TIME}" ./pkg/apis/fleet/validation/
