@@ -93,22 +93,39 @@ func (o *EstimatorOptions) Validate() []error {
 // scheduler does.
 type estimatorConnections struct {
 	o        *EstimatorOptions
-	kube     kubernetes.Interface
 	clusters fleetstorage.ClusterLister
 	cache    *estimatorclient.SchedulerEstimatorCache
-	// connected are the clusters with a connection; failed the last error of the others,
-	// logged when it changes.
+	// connected are the clusters with a connection; failed the others' last attempt.
 	connected map[string]bool
-	failed    map[string]string
+	failed    map[string]*failedConnection
+	now       func() time.Time
+	// connect connects to the estimator of one cluster (estimatorclient.EstablishConnection,
+	// which dials for up to 10 s when the Service is missing: it falls back to DNS names).
+	connect func(estimatorclient.SchedulerEstimatorServiceInfo) error
 }
+
+// failedConnection is a cluster whose estimator could not be reached: it is tried again
+// after a delay that doubles with each failure, from Resync up to maxRetryDelay, so that
+// clusters without an estimator (Pull clusters, usually) cost few Service reads.
+type failedConnection struct {
+	err   string
+	next  time.Time
+	delay time.Duration
+}
+
+// maxRetryDelay bounds the delay between attempts to reach one cluster's estimator.
+const maxRetryDelay = 5 * time.Minute
 
 // StartEstimators registers Karmada's scheduler-estimator client in this process and keeps
 // its connections in step with the Clusters until ctx is done. A cluster whose estimator
 // cannot be reached is tried again every Resync; the estimation then ignores the
 // scheduler-estimator's answer, as Karmada's scheduler does.
 func StartEstimators(ctx context.Context, o *EstimatorOptions, kube kubernetes.Interface, clusters fleetstorage.ClusterLister) {
-	c := &estimatorConnections{o: o, kube: kube, clusters: clusters, cache: estimatorclient.NewSchedulerEstimatorCache(),
-		connected: map[string]bool{}, failed: map[string]string{}}
+	c := &estimatorConnections{o: o, clusters: clusters, cache: estimatorclient.NewSchedulerEstimatorCache(),
+		connected: map[string]bool{}, failed: map[string]*failedConnection{}, now: time.Now}
+	c.connect = func(info estimatorclient.SchedulerEstimatorServiceInfo) error {
+		return estimatorclient.EstablishConnection(kube, info, c.cache, &o.GRPC)
+	}
 	estimatorclient.RegisterSchedulerEstimator(estimatorclient.NewSchedulerEstimator(c.cache, o.Timeout))
 	go func() {
 		// The first connections as soon as the Clusters are listed, then every Resync.
@@ -137,14 +154,21 @@ func (c *estimatorConnections) reconcile(ctx context.Context) {
 			continue
 		}
 		seen[cl.Name] = true
-		if c.connected[cl.Name] {
+		f := c.failed[cl.Name]
+		if c.connected[cl.Name] || f != nil && c.now().Before(f.next) {
 			continue
 		}
 		info := estimatorclient.SchedulerEstimatorServiceInfo{Name: cl.Name, Namespace: c.o.ServiceNamespace, NamePrefix: c.o.ServicePrefix}
-		if err := estimatorclient.EstablishConnection(c.kube, info, c.cache, &c.o.GRPC); err != nil {
-			if msg := err.Error(); c.failed[cl.Name] != msg {
-				klog.InfoS("No connection to the cluster's scheduler-estimator; retrying", "cluster", cl.Name, "err", msg, "every", c.o.Resync)
-				c.failed[cl.Name] = msg
+		if err := c.connect(info); err != nil {
+			if f == nil {
+				f = &failedConnection{}
+				c.failed[cl.Name] = f
+			}
+			f.delay = min(max(2*f.delay, c.o.Resync), maxRetryDelay)
+			f.next = c.now().Add(f.delay)
+			if msg := err.Error(); f.err != msg {
+				klog.InfoS("No connection to the cluster's scheduler-estimator; retrying", "cluster", cl.Name, "err", msg, "retryIn", f.delay)
+				f.err = msg
 			}
 			continue
 		}
