@@ -72,15 +72,6 @@ func benchPlugins(b *testing.B, h framework.Handle) ([]karmadafw.FilterPlugin, [
 	return filters, scores
 }
 
-// filter runs a filter plugin the way Karmada's framework does: FilterWithContext when the
-// plugin has it (FleetQueue, which reads the binding cache; none here).
-func filter(fc *karmadafw.FilterContext, f karmadafw.FilterPlugin) *karmadafw.Result {
-	if fwc, ok := f.(karmadafw.FilterPluginWithContext); ok {
-		return fwc.FilterWithContext(fc)
-	}
-	return f.Filter(fc.Context, fc.BindingSpec, fc.BindingStatus, fc.Cluster)
-}
-
 // BenchmarkKuratorFilterScore measures Filter and Score of all kurator plugins (ClusterUtilization,
 // MeshTopology, NetworkLatency as the default profile configures them, and FleetQueue's filter)
 // for one cluster of a binding with three peers over 50 clusters, once the binding's state is
@@ -97,7 +88,7 @@ func BenchmarkKuratorFilterScore(b *testing.B) {
 		c := cs[i%len(cs)]
 		fc.Cluster = c
 		for _, f := range filters {
-			if res := filter(fc, f); !res.IsSuccess() {
+			if res := runFilter(f, fc); !res.IsSuccess() {
 				b.Fatal(res.AsError())
 			}
 		}
@@ -125,7 +116,7 @@ func BenchmarkKuratorBinding(b *testing.B) {
 		for _, c := range cs {
 			fc.Cluster = c
 			for _, f := range filters {
-				filter(fc, f)
+				runFilter(f, fc)
 			}
 			for _, s := range scores {
 				s.Score(ctx, spec, c)

@@ -31,7 +31,6 @@ type Evaluator struct {
 type evalPlugin struct {
 	setting   PluginSetting
 	filter    karmadafw.FilterPlugin
-	filterCtx karmadafw.FilterPluginWithContext
 	score     karmadafw.ScorePlugin
 	explainer framework.Explainer
 }
@@ -49,7 +48,6 @@ func NewEvaluator(p *Profile, h framework.Handle) (*Evaluator, error) {
 		ep.explainer, _ = inner.(framework.Explainer)
 		if s.Filter {
 			ep.filter, _ = inner.(karmadafw.FilterPlugin)
-			ep.filterCtx, _ = inner.(karmadafw.FilterPluginWithContext)
 		}
 		if s.Score {
 			ep.score, _ = inner.(karmadafw.ScorePlugin)
@@ -231,15 +229,10 @@ func (e *Evaluator) filterVerdict(ctx context.Context, p *evalPlugin, snap *tele
 		}
 		return fv
 	}
-	var res *karmadafw.Result
-	if p.filterCtx != nil {
-		res = p.filterCtx.FilterWithContext(&karmadafw.FilterContext{
-			Context: ctx, BindingSpec: in.Spec, BindingStatus: statusOrEmpty(in.Status), Cluster: c,
-			ResourceBindingIndexer: in.ResourceBindingIndexer,
-		})
-	} else {
-		res = p.filter.Filter(ctx, in.Spec, statusOrEmpty(in.Status), c)
-	}
+	res := runFilter(p.filter, &karmadafw.FilterContext{
+		Context: ctx, BindingSpec: in.Spec, BindingStatus: statusOrEmpty(in.Status), Cluster: c,
+		ResourceBindingIndexer: in.ResourceBindingIndexer,
+	})
 	fv.Feasible = res.IsSuccess()
 	if !fv.Feasible {
 		fv.Reasons = res.Reasons()

@@ -86,7 +86,6 @@ func adapt(name string, inner karmadafw.Plugin, s PluginSetting) (karmadafw.Plug
 			return nil, fmt.Errorf("plugin %s has no filter extension point", s.Name)
 		}
 		fa = &filterAdapter{name: name, f: f}
-		fa.fc, _ = inner.(karmadafw.FilterPluginWithContext)
 	}
 	if s.Score {
 		sp, ok := inner.(karmadafw.ScorePlugin)
@@ -112,7 +111,6 @@ func adapt(name string, inner karmadafw.Plugin, s PluginSetting) (karmadafw.Plug
 type filterAdapter struct {
 	name string
 	f    karmadafw.FilterPlugin
-	fc   karmadafw.FilterPluginWithContext
 }
 
 // Name implements karmadafw.Plugin.
@@ -126,10 +124,16 @@ func (a *filterAdapter) Filter(ctx context.Context, spec *workv1alpha2.ResourceB
 // FilterWithContext implements karmadafw.FilterPluginWithContext, which Karmada prefers: it
 // reaches the inner plugin's FilterWithContext when it has one.
 func (a *filterAdapter) FilterWithContext(fc *karmadafw.FilterContext) *karmadafw.Result {
-	if a.fc != nil {
-		return a.fc.FilterWithContext(fc)
+	return runFilter(a.f, fc)
+}
+
+// runFilter runs a filter plugin as Karmada's framework does: FilterWithContext when the
+// plugin implements it (FleetQueue, which reads the binding cache), Filter otherwise.
+func runFilter(f karmadafw.FilterPlugin, fc *karmadafw.FilterContext) *karmadafw.Result {
+	if fwc, ok := f.(karmadafw.FilterPluginWithContext); ok {
+		return fwc.FilterWithContext(fc)
 	}
-	return a.f.Filter(fc.Context, fc.BindingSpec, fc.BindingStatus, fc.Cluster)
+	return f.Filter(fc.Context, fc.BindingSpec, fc.BindingStatus, fc.Cluster)
 }
 
 type scoreAdapter struct {
