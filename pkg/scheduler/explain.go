@@ -262,27 +262,30 @@ func Estimate(ctx context.Context, spec *workv1alpha2.ResourceBindingSpec, clust
 		return estimates, errs
 	}
 	for name, est := range estimatorclient.GetReplicaEstimators() {
-		if !sets {
-			res, err := est.MaxAvailableReplicas(ctx, estimatorclient.ReplicaEstimationRequest{Clusters: clusters, ReplicaRequirements: spec.ReplicaRequirements})
-			if err != nil {
-				errs[name] = err
-				continue
-			}
-			estimates[name] = res
-			continue
-		}
-		res, err := est.MaxAvailableComponentSets(ctx, estimatorclient.ComponentSetEstimationRequest{Clusters: clusters, Components: spec.Components, Namespace: spec.Resource.Namespace})
+		res, err := estimateWith(ctx, est, spec, clusters, sets)
 		if err != nil {
 			errs[name] = err
 			continue
 		}
-		out := make([]workv1alpha2.TargetCluster, 0, len(res))
-		for _, r := range res {
-			out = append(out, workv1alpha2.TargetCluster{Name: r.Name, Replicas: r.Sets})
-		}
-		estimates[name] = out
+		estimates[name] = res
 	}
 	return estimates, errs
+}
+
+// estimateWith asks one estimator, for replicas or (sets) for component sets.
+func estimateWith(ctx context.Context, est estimatorclient.ReplicaEstimator, spec *workv1alpha2.ResourceBindingSpec, clusters []*clusterv1alpha1.Cluster, sets bool) ([]workv1alpha2.TargetCluster, error) {
+	if !sets {
+		return est.MaxAvailableReplicas(ctx, estimatorclient.ReplicaEstimationRequest{Clusters: clusters, ReplicaRequirements: spec.ReplicaRequirements})
+	}
+	res, err := est.MaxAvailableComponentSets(ctx, estimatorclient.ComponentSetEstimationRequest{Clusters: clusters, Components: spec.Components, Namespace: spec.Resource.Namespace})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]workv1alpha2.TargetCluster, 0, len(res))
+	for _, r := range res {
+		out = append(out, workv1alpha2.TargetCluster{Name: r.Name, Replicas: r.Sets})
+	}
+	return out, nil
 }
 
 // componentSets reports whether Karmada estimates the binding in component sets: it has
