@@ -118,8 +118,8 @@ const maxRetryDelay = 5 * time.Minute
 
 // StartEstimators registers Karmada's scheduler-estimator client in this process and keeps
 // its connections in step with the Clusters until ctx is done. A cluster whose estimator
-// cannot be reached is tried again every Resync; the estimation then ignores the
-// scheduler-estimator's answer, as Karmada's scheduler does.
+// cannot be reached is tried again after a doubling delay (see failedConnection); until then
+// the estimation ignores the scheduler-estimator's answer, as Karmada's scheduler does.
 func StartEstimators(ctx context.Context, o *EstimatorOptions, kube kubernetes.Interface, clusters fleetstorage.ClusterLister) {
 	c := &estimatorConnections{o: o, clusters: clusters, cache: estimatorclient.NewSchedulerEstimatorCache(),
 		connected: map[string]bool{}, failed: map[string]*failedConnection{}, now: time.Now}
@@ -136,10 +136,9 @@ func StartEstimators(ctx context.Context, o *EstimatorOptions, kube kubernetes.I
 	}()
 }
 
+// reconcile connects to the estimators of new clusters, retries failed ones whose delay has
+// passed and forgets clusters that went. It runs once the Clusters are listed.
 func (c *estimatorConnections) reconcile(ctx context.Context) {
-	if !c.clusters.HasSynced() {
-		return
-	}
 	list, err := c.clusters.List()
 	if err != nil {
 		klog.ErrorS(err, "Listing Karmada Clusters for their scheduler-estimators")
