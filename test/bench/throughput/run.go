@@ -222,8 +222,9 @@ func (l *lane) begin() {
 	l.start, _ = l.p.scrape()
 }
 
-// finish completes the lane's measurement from its starting point to now.
-func (l *lane) finish(start time.Time) {
+// end records the lane's end, from the run's start: elapsed time, CPU time and RSS, read
+// from /proc at once, while the other lane may still be working.
+func (l *lane) end(start time.Time) {
 	m := &l.m
 	if l.last.IsZero() {
 		l.last = time.Now()
@@ -233,6 +234,13 @@ func (l *lane) finish(start time.Time) {
 		m.cpu = cpu1 - l.cpu0
 	}
 	m.rss = l.p.rss()
+}
+
+// summarize completes the measurement after the run: the scheduler's metrics (unchanged
+// since its end, as it has had nothing to schedule) and the latency percentiles. The HTTP
+// scrape stays out of the watch loop, where it would delay the other lane's events.
+func (l *lane) summarize() {
+	m := &l.m
 	end, err := l.p.scrape()
 	if err == nil && l.start != nil {
 		m.attempts = end.value("karmada_scheduler_schedule_attempts_total") - l.start.value("karmada_scheduler_schedule_attempts_total")
@@ -385,7 +393,7 @@ func (w *workloads) run(ctx context.Context, procs []*schedulerProc, specs []sch
 			l.scheduledAt[i] = l.last
 			l.done++
 			if l.done == n {
-				l.finish(start)
+				l.end(start)
 				remaining--
 			}
 		}
@@ -393,8 +401,9 @@ func (w *workloads) run(ctx context.Context, procs []*schedulerProc, specs []sch
 	for _, l := range lanes {
 		if l.done < n {
 			l.m.reason = fmt.Sprintf("%s with %d of %d bindings scheduled", reason, l.done, n)
-			l.finish(start)
+			l.end(start)
 		}
+		l.summarize()
 	}
 	<-createDone
 	return results(), createErr
